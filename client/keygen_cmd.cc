@@ -1,0 +1,57 @@
+// sluss keygen: make an officer signing key, an agency encryption key or a
+// pseudonym key, as key files (docs/CRYPTO.md "Key files").
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "client/cli.h"
+#include "crypto/hash.h"
+#include "crypto/keyfile.h"
+#include "crypto/keys.h"
+#include "crypto/pseudonym.h"
+
+namespace sluss::client {
+
+void AddKeygenCommand(CLI::App& app, const GlobalFlags& /*flags*/, int* exit_code) {
+  CLI::App* cmd = app.add_subcommand(
+      "keygen", "Create a key pair: PREFIX.key (secret, mode 0600) and PREFIX.pub");
+  static std::string kind;
+  static std::string prefix;
+  static bool force = false;
+  cmd->add_option("--type", kind, "ed25519 (officer or log signing), x25519 (agency encryption), pseudonym")
+      ->required()
+      ->check(CLI::IsMember({"ed25519", "x25519", "pseudonym"}));
+  cmd->add_option("--out", prefix, "output path prefix")->required();
+  cmd->add_flag("--force", force, "overwrite existing files");
+  cmd->callback([exit_code] {
+    using crypto::KeyKind;
+    absl::Status s;
+    std::string pub;
+    if (kind == "ed25519") {
+      auto k = crypto::Ed25519SigningKey::Generate();
+      s = crypto::WriteKeyFile(prefix + ".key", KeyKind::kEd25519Secret, k.seed(), force);
+      if (s.ok()) {
+        s = crypto::WriteKeyFile(prefix + ".pub", KeyKind::kEd25519Public, crypto::Bytes(k.public_key()), force);
+      }
+      pub = crypto::ToHex(crypto::Bytes(k.public_key()));
+    } else if (kind == "x25519") {
+      auto k = crypto::X25519KeyPair::Generate();
+      s = crypto::WriteKeyFile(prefix + ".key", KeyKind::kX25519Secret, k.secret_key(), force);
+      if (s.ok()) {
+        s = crypto::WriteKeyFile(prefix + ".pub", KeyKind::kX25519Public, crypto::Bytes(k.public_key()), force);
+      }
+      pub = crypto::ToHex(crypto::Bytes(k.public_key()));
+    } else {
+      auto k = crypto::PseudonymKey::Generate();
+      s = crypto::WriteKeyFile(prefix + ".key", KeyKind::kPseudonymKey, k.key_bytes(), force);
+    }
+    if (!s.ok()) {
+      *exit_code = ReportError(s);
+      return;
+    }
+    std::cout << "wrote " << prefix << ".key" << (pub.empty() ? "" : absl::StrCat(" and ", prefix, ".pub (public key ", pub, ")"))
+              << std::endl;
+    *exit_code = kExitOk;
+  });
+}
+
+}  // namespace sluss::client

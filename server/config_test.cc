@@ -1,0 +1,64 @@
+#include "server/config.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace sluss::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kGood[] = R"(
+[server]
+listen = "127.0.0.1:0"
+data_dir = "data"
+[tls]
+cert = "server.pem"
+key = "/abs/server.key"
+client_ca = "ca.pem"
+)";
+
+TEST(ConfigTest, ParsesAndResolvesRelativePaths) {
+  auto c = ParseConfig("/etc/sluss/slussd.toml", kGood);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->listen, "127.0.0.1:0");
+  EXPECT_EQ(c->data_dir, "/etc/sluss/data");
+  EXPECT_EQ(c->tls.cert, "/etc/sluss/server.pem");
+  EXPECT_EQ(c->tls.key, "/abs/server.key");
+  EXPECT_EQ(c->log_format, "text");
+}
+
+TEST(ConfigTest, UnknownKeyIsNamedWithLine) {
+  std::string text = std::string(kGood) + "[log]\nformatt = \"json\"\n";
+  auto c = ParseConfig("/etc/sluss/slussd.toml", text);
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(c.status().message(), "/etc/sluss/slussd.toml:10: unknown key 'log.formatt'");
+}
+
+TEST(ConfigTest, TopLevelKeyIsRejected) {
+  auto c = ParseConfig("s.toml", std::string("listen = \"x\"\n") + kGood);
+  EXPECT_THAT(std::string(c.status().message()), HasSubstr("unknown key 'listen'"));
+}
+
+TEST(ConfigTest, MissingTlsIsRefused) {
+  auto c = ParseConfig("s.toml", "[server]\ndata_dir = \"d\"\n");
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(c.status().message()), HasSubstr("missing required key 'tls.cert'"));
+}
+
+TEST(ConfigTest, BadListenAndSyntax) {
+  std::string bad_listen = kGood;
+  bad_listen.replace(bad_listen.find("127.0.0.1:0"), 11, "localhost");
+  EXPECT_THAT(std::string(ParseConfig("s.toml", bad_listen).status().message()),
+              HasSubstr("is not host:port"));
+  auto syntax = ParseConfig("s.toml", "[server\n");
+  EXPECT_EQ(syntax.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(syntax.status().message()), HasSubstr("s.toml:1:"));
+  auto wrong_type = ParseConfig("s.toml", std::string(kGood) + "[log]\nformat = 3\n");
+  EXPECT_THAT(std::string(wrong_type.status().message()), HasSubstr("must be a string"));
+}
+
+}  // namespace
+}  // namespace sluss::server

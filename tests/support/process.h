@@ -1,0 +1,68 @@
+// Test support: run the project's real binaries as child processes.
+// For integration tests only; not thread-safe.
+#ifndef SLUSS_TESTS_SUPPORT_PROCESS_H_
+#define SLUSS_TESTS_SUPPORT_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace sluss::testing {
+
+struct ProcessResult {
+  int exit_code = -1;  // -signal if killed by a signal
+  std::string out;
+  std::string err;
+};
+
+// RunProcess: runs argv[0] (a path) to completion with extra environment variables and
+// optional standard input. Fails only if the process cannot be started.
+absl::StatusOr<ProcessResult> RunProcess(const std::vector<std::string>& argv,
+                                  const std::map<std::string, std::string>& env = {},
+                                  const std::string& stdin_data = "");
+
+// The source tree and the binaries' directory, as configured by CMake
+// (tests/CMakeLists.txt); the environment may override them.
+std::string SourceDir();  // $SLUSS_SOURCE_DIR
+std::string BinDir();     // $SLUSS_BIN_DIR
+std::string Bin(const std::string& name);  // BinDir() + "/" + name
+
+// A fresh, empty directory under the test's temp dir.
+std::string MakeTempDir(const std::string& prefix);
+
+// A slussd running as a child process. The destructor kills it (SIGKILL) if
+// it is still running.
+class SlussdProcess {
+ public:
+  ~SlussdProcess();
+  // Starts `slussd --config config --port-file ...` and waits until it
+  // listens (or exits). Returns the failure with slussd's stderr if it exits.
+  static absl::StatusOr<std::unique_ptr<SlussdProcess>> Start(const std::string& config,
+                                                              absl::Duration timeout = absl::Seconds(20));
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  // Sends `signal` and waits for exit; returns the exit code (-signal if killed).
+  int Stop(int signal);
+  // slussd's stderr so far.
+  std::string Log() const;
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string log_path_;
+};
+
+// Runs deploy/dev-pki into `dir` with port 0, then (after the server is up)
+// PointProfilesAt rewrites the profiles to the real port.
+absl::Status MakeDevPki(const std::string& dir);
+absl::Status PointProfilesAt(const std::string& dir, int port);
+
+}  // namespace sluss::testing
+
+#endif  // SLUSS_TESTS_SUPPORT_PROCESS_H_
