@@ -1,0 +1,577 @@
+#include "gate/assess.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "gate/compiled.h"
+
+namespace sluss::gate {
+namespace {
+
+using internal::Cond;
+using internal::CondKind;
+using internal::Compiled;
+using internal::Provision;
+using internal::Version;
+using internal::VocabSet;
+
+// Condition values, ordered so that AND is min and OR is max.
+enum Tri { kNotMet = 0, kMissing = 1, kNeedsAttestation = 2, kMet = 3 };
+
+// The facts, resolved against the rulebook once per call.
+struct Ctx {
+  Ctx(const Compiled& compiled, const v1::Facts& f, absl::CivilDay d)
+      : c(compiled), facts(f), date(d) {}
+  const Compiled& c;
+  const v1::Facts& facts;
+  absl::CivilDay date;
+  int discloser_kind = -1;
+  int recipient_kind = -1;
+  VocabSet recipient_roles;
+  VocabSet purposes;
+  VocabSet information_kinds;
+  VocabSet offence_classes;
+  absl::InlinedVector<int, 8> duty_laws;
+  // Per attestation: the provision it names (index), or -1 if it lacks a
+  // motivation and so does not count.
+  absl::InlinedVector<int, 8> attestation_provision;
+  // Per category, set while assessing it.
+  int secrecy = -1;
+  int provision = -1;
+};
+
+void AddFinding(v1::ProvisionResult* out, v1::Reason reason, absl::string_view condition,
+                const char* field, int limit, int actual, absl::string_view ref) {
+  v1::Finding* f = out->add_findings();
+  f->set_reason(reason);
+  f->mutable_condition()->assign(condition.data(), condition.size());
+  f->set_field(field);
+  f->set_limit(limit);
+  f->set_actual(actual);
+  f->mutable_ref()->assign(ref.data(), ref.size());
+}
+
+bool Attested(const Ctx& x, absl::string_view judgement) {
+  for (int i = 0; i < x.facts.attestations_size(); ++i) {
+    if (x.attestation_provision[i] != x.provision) continue;
+    const std::string& j = x.facts.attestations(i).judgement();
+    if (absl::string_view(j.data(), j.size()) == judgement) return true;
+  }
+  return false;
+}
+
+bool AttestedDuty(const Ctx& x, const std::string& law, const std::string& judgement) {
+  for (int i = 0; i < x.facts.attestations_size(); ++i) {
+    if (x.attestation_provision[i] != x.provision) continue;
+    const std::string& j = x.facts.attestations(i).judgement();
+    if (j.size() == law.size() + 1 + judgement.size() && j.compare(0, law.size(), law) == 0 &&
+        j[law.size()] == '/' && j.compare(law.size() + 1, judgement.size(), judgement) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool RecipientMatches(const internal::Recipients& r, const Ctx& x) {
+  if (r.any) return true;
+  if (x.recipient_kind >= 0 && r.agency_kinds.test(x.recipient_kind)) return true;
+  return (r.roles & x.recipient_roles).any();
+}
+
+// Evaluates a crime pattern, emitting one finding per failing part.
+Tri EvalCrime(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
+  const std::string& id = k.proto->id();
+  if (!x.facts.has_crime()) {
+    if (out) AddFinding(out, v1::CRIME_STAGE, id, "crime", 0, 0, "");
+    return kNotMet;
+  }
+  const v1::Crime& cr = x.facts.crime();
+  Tri t = kMet;
+  if (k.stages != 0) {
+    if (cr.stage() == v1::CRIME_STAGE_UNSPECIFIED) {
+      if (out) AddFinding(out, v1::MISSING_FACT, id, "crime.stage", 0, 0, "");
+      t = std::min(t, kMissing);
+    } else if ((k.stages & (1u << cr.stage())) == 0) {
+      if (out) AddFinding(out, v1::CRIME_STAGE, id, "crime.stage", 0, cr.stage(), "");
+      t = kNotMet;
+    }
+  }
+  if (k.forms != 0) {
+    const int form = cr.form() == v1::CRIME_FORM_UNSPECIFIED ? v1::COMPLETED : cr.form();
+    if ((k.forms & (1u << form)) == 0) {
+      if (out) AddFinding(out, v1::CRIME_FORM, id, "crime.form", 0, form, "");
+      t = kNotMet;
+    }
+  }
+  if (k.has_offence_classes) {
+    if (cr.offence_classes().empty()) {
+      if (out) AddFinding(out, v1::MISSING_FACT, id, "crime.offence_classes", 0, 0, "");
+      t = std::min(t, kMissing);
+    } else if ((k.set & x.offence_classes).none()) {
+      if (out) AddFinding(out, v1::OFFENCE_CLASS, id, "crime.offence_classes", 0, 0, "");
+      t = kNotMet;
+    }
+  }
+  if (k.min_penalty_months > 0) {
+    if (!cr.has_minimum_penalty_months()) {
+      if (out) AddFinding(out, v1::MISSING_FACT, id, "crime.minimum_penalty_months", 0, 0, "");
+      t = std::min(t, kMissing);
+    } else if (cr.minimum_penalty_months() < k.min_penalty_months) {
+      if (out) {
+        AddFinding(out, v1::PENALTY_THRESHOLD, id, "crime.minimum_penalty_months",
+                   k.min_penalty_months, cr.minimum_penalty_months(), "");
+      }
+      t = kNotMet;
+    }
+  }
+  if (k.victim_age_below > 0) {
+    if (!cr.has_victim_age_years()) {
+      if (out) AddFinding(out, v1::MISSING_FACT, id, "crime.victim_age_years", k.victim_age_below, 0, "");
+      t = std::min(t, kMissing);
+    } else if (cr.victim_age_years() >= k.victim_age_below) {
+      if (out) {
+        AddFinding(out, v1::VICTIM_AGE, id, "crime.victim_age_years", k.victim_age_below,
+                   cr.victim_age_years(), "");
+      }
+      t = kNotMet;
+    }
+  }
+  struct Flag {
+    bool required;
+    bool has;
+    bool value;
+    const char* field;
+    v1::Reason reason;
+  };
+  const Flag flags[] = {
+      {k.prison_in_scale, cr.has_prison_in_scale(), cr.prison_in_scale(), "crime.prison_in_scale",
+       v1::NO_PRISON_IN_SCALE},
+      {k.against_narstaende, cr.has_against_narstaende(), cr.against_narstaende(),
+       "crime.against_narstaende", v1::NOT_AGAINST_NARSTAENDE},
+  };
+  for (const Flag& f : flags) {
+    if (!f.required) continue;
+    if (!f.has) {
+      if (out) AddFinding(out, v1::MISSING_FACT, id, f.field, 0, 0, "");
+      t = std::min(t, kMissing);
+    } else if (!f.value) {
+      if (out) AddFinding(out, f.reason, id, f.field, 0, 0, "");
+      t = kNotMet;
+    }
+  }
+  return t;
+}
+
+Tri EvalLaw(int law_index, const std::string& id, const Ctx& x, v1::ProvisionResult* out) {
+  const internal::DutyLaw& law = x.c.duty_laws[law_index];
+  const std::string& law_id = law.proto->id();
+  Tri t = kMet;
+  if (!law.period.Contains(x.date)) {
+    if (out) AddFinding(out, v1::NOT_IN_FORCE, id, "duty_laws", 0, 0, law_id);
+    t = kNotMet;
+  }
+  if (!law.any_discloser && !law.disclosers.test(x.discloser_kind)) {
+    if (out) AddFinding(out, v1::WRONG_DISCLOSER, id, "discloser.agency_kind", 0, 0, law_id);
+    t = kNotMet;
+  }
+  if (!RecipientMatches(law.recipients, x)) {
+    if (out) AddFinding(out, v1::WRONG_RECIPIENT, id, "recipient", 0, 0, law_id);
+    t = kNotMet;
+  }
+  if (t != kMet) return t;
+  for (const v1::Judgement& j : law.proto->judgements()) {
+    const bool attested = AttestedDuty(x, law_id, j.id());
+    if (!attested) t = kNeedsAttestation;
+    if (out) {
+      AddFinding(out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, id, "", 0, 0,
+                 law_id);
+      std::string* ref = out->mutable_findings(out->findings_size() - 1)->mutable_ref();
+      ref->push_back('/');
+      ref->append(j.id());
+    }
+  }
+  return t;
+}
+
+// The best of the claimed duty laws that the condition lists. When
+// explaining: the law that decided the value, or every claimed law if none
+// works.
+Tri EvalDuty(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
+  const std::string& id = k.proto->id();
+  Tri best = kNotMet;
+  int best_law = -1;
+  for (int law : k.duty_laws) {
+    if (std::find(x.duty_laws.begin(), x.duty_laws.end(), law) == x.duty_laws.end()) continue;
+    const Tri t = EvalLaw(law, id, x, nullptr);
+    if (best_law < 0 || t > best) {
+      best = t;
+      best_law = law;
+    }
+  }
+  if (out == nullptr) return best;
+  if (best_law < 0) {
+    AddFinding(out, v1::NO_DUTY, id, "duty_laws", 0, 0, "");
+  } else if (best >= kNeedsAttestation) {
+    EvalLaw(best_law, id, x, out);
+  } else {
+    for (int law : k.duty_laws) {
+      if (std::find(x.duty_laws.begin(), x.duty_laws.end(), law) != x.duty_laws.end()) {
+        EvalLaw(law, id, x, out);
+      }
+    }
+  }
+  return best;
+}
+
+Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
+  const std::string& id = k.proto->id();
+  switch (k.kind) {
+    case CondKind::kAgeBelow: {
+      if (!x.facts.subject().has_age_years()) {
+        if (out) AddFinding(out, v1::MISSING_FACT, id, "subject.age_years", k.age_years, 0, "");
+        return kMissing;
+      }
+      const int age = x.facts.subject().age_years();
+      if (age < k.age_years) return kMet;
+      if (out) AddFinding(out, v1::AGE, id, "subject.age_years", k.age_years, age, "");
+      return kNotMet;
+    }
+    case CondKind::kPurpose:
+      if ((k.set & x.purposes).any()) return kMet;
+      if (out) AddFinding(out, v1::PURPOSE, id, "purposes", 0, 0, "");
+      return kNotMet;
+    case CondKind::kCrime:
+      return EvalCrime(k, x, out);
+    case CondKind::kJudgement: {
+      const std::string& jid = k.judgement->id();
+      const bool attested = Attested(x, jid);
+      if (out) {
+        AddFinding(out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, id, "", 0, 0,
+                   jid);
+      }
+      return attested ? kMet : kNeedsAttestation;
+    }
+    case CondKind::kConsent: {
+      const v1::Consent& c = x.facts.consent();
+      if (!c.reference().empty() && c.given_by_protected_person()) return kMet;
+      if (out) AddFinding(out, v1::NO_CONSENT, id, "consent", 0, 0, "");
+      return kNotMet;
+    }
+    case CondKind::kDuty:
+      return EvalDuty(k, x, out);
+    case CondKind::kInformationKinds: {
+      if (x.information_kinds.none()) {
+        if (out) AddFinding(out, v1::MISSING_FACT, id, "information_kinds", 0, 0, "");
+        return kMissing;
+      }
+      if ((x.information_kinds & ~k.set).none()) return kMet;
+      if (out) AddFinding(out, v1::INFORMATION_KIND, id, "information_kinds", 0, 0, "");
+      return kNotMet;
+    }
+    case CondKind::kPrimarySecrecy:
+      if (k.secrecy.test(x.secrecy)) return kMet;
+      if (out) {
+        AddFinding(out, v1::PRIMARY_SECRECY, id, "categories", 0, 0, x.c.secrecy[x.secrecy]->id());
+      }
+      return kNotMet;
+    case CondKind::kDiscloserKind:
+      if (k.set.test(x.discloser_kind)) return kMet;
+      if (out) AddFinding(out, v1::WRONG_DISCLOSER, id, "discloser.agency_kind", 0, 0, "");
+      return kNotMet;
+    case CondKind::kSetting:
+      if (x.c.setting_values[k.setting]) return kMet;
+      if (out) AddFinding(out, v1::SETTING_OFF, id, "", 0, 0, k.proto->setting());
+      return kNotMet;
+    case CondKind::kAllOf: {
+      Tri t = kMet;
+      for (const Cond& child : k.children) t = std::min(t, Eval(child, x, out));
+      return t;
+    }
+    case CondKind::kAnyOf: {
+      Tri best = kNotMet;
+      const Cond* best_child = nullptr;
+      for (const Cond& child : k.children) {
+        const Tri t = Eval(child, x, nullptr);
+        if (best_child == nullptr || t > best) {
+          best = t;
+          best_child = &child;
+        }
+      }
+      if (out) {
+        if (best >= kNeedsAttestation) {
+          Eval(*best_child, x, out);
+        } else {
+          AddFinding(out, v1::NO_ALTERNATIVE_MET, id, "", 0, 0, "");
+          for (const Cond& child : k.children) Eval(child, x, out);
+        }
+      }
+      return best;
+    }
+    case CondKind::kNot: {
+      const Cond& child = k.children.front();
+      const Tri t = Eval(child, x, nullptr);
+      if (t == kMet) {
+        if (out) AddFinding(out, v1::EXCLUDED_BY_CONDITION, id, "", 0, 0, child.proto->id());
+        return kNotMet;
+      }
+      if (t == kNotMet) return kMet;
+      if (out) Eval(child, x, out);
+      return t;  // kMissing (judgements cannot be negated)
+    }
+  }
+  return kNotMet;
+}
+
+void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
+  const Provision& p = x.c.provisions[index];
+  r->set_provision(p.proto->id());
+  r->set_citation(p.proto->citation());
+  r->set_status(v1::DOES_NOT_APPLY);
+  const Version* v = p.VersionOn(x.date);
+  if (v == nullptr) {
+    // Name the nearest later version's start, if there is one.
+    absl::string_view next;
+    for (const Version& cand : p.versions) {
+      if (cand.period.from > x.date) {
+        next = cand.proto->valid_from();
+        break;
+      }
+    }
+    AddFinding(r, v1::NOT_IN_FORCE, "", "", 0, 0, next);
+    return;
+  }
+  r->set_version_from(v->proto->valid_from());
+  r->set_unverified(v->unverified);
+  if (v->not_encoded) {
+    AddFinding(r, v1::VERSION_NOT_ENCODED, "", "", 0, 0, "");
+    return;
+  }
+  bool ok = true;
+  const int s = x.secrecy;
+  const std::string& sid = x.c.secrecy[s]->id();
+  int by = -1;
+  switch (internal::CheckReach(x.c, *v, s, x.date, &by)) {
+    case internal::ReachResult::kReached:
+      break;
+    case internal::ReachResult::kNotReached: {
+      const bool public_interest = v->individual_only && x.c.secrecy[s]->protects() ==
+                                                             v1::SecrecyProvision::PUBLIC_INTEREST;
+      AddFinding(r,
+                 public_interest ? v1::SECRECY_PROTECTS_PUBLIC_INTEREST : v1::SECRECY_NOT_REACHED,
+                 "", "categories", 0, 0, sid);
+      ok = false;
+      break;
+    }
+    case internal::ReachResult::kExcluded:
+      AddFinding(r, v1::SECRECY_EXCLUDED, "", "categories", 0, 0, sid);
+      ok = false;
+      break;
+    case internal::ReachResult::kExcludedByReachOf:
+      AddFinding(r, v1::SECRECY_EXCLUDED, "", "categories", 0, 0, x.c.provisions[by].proto->id());
+      ok = false;
+      break;
+  }
+  if (!RecipientMatches(v->recipients, x)) {
+    AddFinding(r, v1::WRONG_RECIPIENT, "", "recipient", 0, 0, "");
+    ok = false;
+  }
+  if (!ok) return;
+
+  Tri worst = kMet;
+  for (const Cond& k : v->conditions) worst = std::min(worst, Eval(k, x, nullptr));
+  r->set_status(worst == kMet                ? v1::APPLIES
+                : worst == kNeedsAttestation ? v1::APPLIES_IF_ATTESTED
+                                             : v1::DOES_NOT_APPLY);
+  for (const Cond& k : v->conditions) {
+    if (worst >= kNeedsAttestation) {
+      Eval(k, x, r);
+    } else if (Eval(k, x, nullptr) < kNeedsAttestation) {
+      Eval(k, x, r);
+    }
+  }
+}
+
+absl::Status Unknown(absl::string_view field, absl::string_view what, const std::string& value) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("facts.", field, ": unknown ", what, " \"", value, "\" (not in the rulebook)"));
+}
+
+absl::Status ResolveSet(const absl::flat_hash_map<std::string, int>& index,
+                        const google::protobuf::RepeatedPtrField<std::string>& values,
+                        absl::string_view field, absl::string_view what, VocabSet* out) {
+  for (int i = 0; i < values.size(); ++i) {
+    auto it = index.find(values[i]);
+    if (it == index.end()) return Unknown(absl::StrCat(field, "[", i, "]"), what, values[i]);
+    out->set(it->second);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ResolveKind(const Compiled& c, const v1::Party& party, absl::string_view field,
+                         int* out) {
+  if (party.agency_kind().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("facts.", field, ".agency_kind: required"));
+  }
+  auto it = c.agency_index.find(party.agency_kind());
+  if (it == c.agency_index.end()) {
+    return Unknown(absl::StrCat(field, ".agency_kind"), "agency kind", party.agency_kind());
+  }
+  *out = it->second;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDay date,
+                        v1::Assessment* out) {
+  const Compiled& c = rulebook.compiled();
+  Ctx x(c, facts, date);
+  absl::Status st = ResolveKind(c, facts.discloser(), "discloser", &x.discloser_kind);
+  if (!st.ok()) return st;
+  st = ResolveKind(c, facts.recipient(), "recipient", &x.recipient_kind);
+  if (!st.ok()) return st;
+  st = ResolveSet(c.role_index, facts.recipient().roles(), "recipient.roles", "recipient role",
+                  &x.recipient_roles);
+  if (!st.ok()) return st;
+  st = ResolveSet(c.purpose_index, facts.purposes(), "purposes", "purpose", &x.purposes);
+  if (!st.ok()) return st;
+  st = ResolveSet(c.information_kind_index, facts.information_kinds(), "information_kinds",
+                  "information kind", &x.information_kinds);
+  if (!st.ok()) return st;
+  st = ResolveSet(c.offence_index, facts.crime().offence_classes(), "crime.offence_classes",
+                  "offence class", &x.offence_classes);
+  if (!st.ok()) return st;
+  for (int i = 0; i < facts.duty_laws_size(); ++i) {
+    auto it = c.duty_index.find(facts.duty_laws(i));
+    if (it == c.duty_index.end()) {
+      return Unknown(absl::StrCat("duty_laws[", i, "]"), "duty law", facts.duty_laws(i));
+    }
+    x.duty_laws.push_back(it->second);
+  }
+  for (int i = 0; i < facts.attestations_size(); ++i) {
+    const v1::Attestation& a = facts.attestations(i);
+    auto it = c.provision_index.find(a.provision());
+    if (it == c.provision_index.end()) {
+      return Unknown(absl::StrCat("attestations[", i, "].provision"), "disclosure provision",
+                     a.provision());
+    }
+    if (!c.provisions[it->second].judgement_ids.contains(a.judgement())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "facts.attestations[", i, "].judgement: provision ", a.provision(),
+          " has no judgement \"", a.judgement(), "\""));
+    }
+    x.attestation_provision.push_back(a.motivation().empty() ? -1 : it->second);
+  }
+  if (facts.categories().empty()) {
+    return absl::InvalidArgumentError("facts.categories: at least one information category is required");
+  }
+
+  out->Clear();
+  out->set_rulebook_id(rulebook.proto().id());
+  out->set_rulebook_edition(rulebook.proto().edition());
+  out->set_rulebook_digest(rulebook.digest());
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", static_cast<int>(date.year()), date.month(),
+                date.day());
+  out->set_decision_date(buf);
+
+  const int n = static_cast<int>(c.provisions.size());
+  int claimed = -1;
+  if (!facts.claimed_basis().empty()) {
+    auto it = c.provision_index.find(facts.claimed_basis());
+    v1::ClaimedBasisResult* cb = out->mutable_claimed_basis();
+    cb->set_provision(facts.claimed_basis());
+    cb->set_known(it != c.provision_index.end());
+    if (it != c.provision_index.end()) {
+      claimed = it->second;
+      cb->set_status(v1::APPLIES);
+    } else {
+      cb->set_status(v1::DOES_NOT_APPLY);
+    }
+  }
+
+  v1::Outcome overall = v1::ALLOWED;
+  for (int ci = 0; ci < facts.categories_size(); ++ci) {
+    auto it = c.category_index.find(facts.categories(ci));
+    if (it == c.category_index.end()) {
+      return Unknown(absl::StrCat("categories[", ci, "]"), "information category",
+                     facts.categories(ci));
+    }
+    x.secrecy = c.category_secrecy[it->second];
+    v1::CategoryAssessment* ca = out->add_categories();
+    ca->set_category(facts.categories(ci));
+    ca->set_secrecy_provision(c.secrecy[x.secrecy]->id());
+    for (int pi = 0; pi < n; ++pi) {
+      x.provision = pi;
+      EvalProvision(pi, x, ca->add_provisions());
+    }
+    // Residual provisions (10:27) give way to the ones they are residual to.
+    for (int pi = 0; pi < n; ++pi) {
+      v1::ProvisionResult* r = ca->mutable_provisions(pi);
+      if (r->status() == v1::DOES_NOT_APPLY) continue;
+      for (int q : c.provisions[pi].residual_to) {
+        if (ca->provisions(q).status() != v1::DOES_NOT_APPLY) {
+          r->set_status(v1::DOES_NOT_APPLY);
+          r->clear_findings();
+          AddFinding(r, v1::RESIDUAL, "", "", 0, 0, c.provisions[q].proto->id());
+          break;
+        }
+      }
+    }
+    v1::Outcome outcome = v1::NOT_ALLOWED;
+    for (int pi = 0; pi < n; ++pi) {
+      const v1::ProvisionResult& r = ca->provisions(pi);
+      if (r.status() == v1::APPLIES) {
+        ca->add_allowed_by(r.provision());
+        outcome = v1::ALLOWED;
+      } else if (r.status() == v1::APPLIES_IF_ATTESTED) {
+        ca->add_allowed_if_attested_by(r.provision());
+        if (outcome == v1::NOT_ALLOWED) outcome = v1::ALLOWED_IF_ATTESTED;
+      }
+    }
+    ca->set_outcome(outcome);
+    if (outcome > overall) overall = outcome;
+    if (claimed >= 0) {
+      v1::ClaimedBasisResult* cb = out->mutable_claimed_basis();
+      if (ca->provisions(claimed).status() > cb->status()) {
+        cb->set_status(ca->provisions(claimed).status());
+      }
+    }
+    // What the recipient should expect (7:2; chapter 11).
+    if (outcome != v1::NOT_ALLOWED) {
+      for (int s : c.agency_primary_secrecy[x.recipient_kind]) {
+        v1::ExpectedSecrecy* e = ca->add_recipient_secrecy();
+        e->set_provision(c.secrecy[s]->id());
+        e->set_transfer(false);
+      }
+      for (int pi = 0; pi < n; ++pi) {
+        const Version* v = c.provisions[pi].VersionOn(date);
+        const v1::ProvisionStatus status = ca->provisions(pi).status();
+        if (v == nullptr || v->transfers_secrecy < 0 || status == v1::DOES_NOT_APPLY) continue;
+        const std::string& tid = c.secrecy[v->transfers_secrecy]->id();
+        bool dup = false;
+        for (const v1::ExpectedSecrecy& e : ca->recipient_secrecy()) dup = dup || e.provision() == tid;
+        if (dup) continue;
+        v1::ExpectedSecrecy* e = ca->add_recipient_secrecy();
+        e->set_provision(tid);
+        e->set_transfer(true);
+      }
+    }
+  }
+  out->set_outcome(overall);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Assessment> Assess(const Rulebook& rulebook, const v1::Facts& facts,
+                                      absl::CivilDay date) {
+  v1::Assessment a;
+  absl::Status st = AssessInto(rulebook, facts, date, &a);
+  if (!st.ok()) return st;
+  return a;
+}
+
+}  // namespace sluss::gate

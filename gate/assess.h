@@ -1,0 +1,55 @@
+// The sekretess gate: may this information go from this authority to that
+// one, on this date, and why.
+//
+//   absl::StatusOr<std::unique_ptr<const Rulebook>> rb = Rulebook::Bundled();
+//   absl::StatusOr<v1::Assessment> a = Assess(**rb, facts, absl::CivilDay(2026, 3, 1));
+//
+// Assess is a pure function of (rulebook, facts, date): no I/O, no clock, no
+// globals, deterministic. The same inputs give the same Assessment on every
+// machine, which is what lets an auditor replay an old decision with the
+// rulebook whose digest the Assessment carries.
+//
+// For each information category in the facts, every disclosure provision of
+// the rulebook is considered, in rulebook order, using its version in force
+// on the date. A provision APPLIES when the category's secrecy is within its
+// reach (and not excluded), the recipient is one it allows and all its
+// conditions hold; it APPLIES_IF_ATTESTED when the only thing missing is one
+// or more officer judgements (⚖) that the facts do not attest; otherwise it
+// DOES_NOT_APPLY, with a Finding per reason. A category is ALLOWED if some
+// provision applies, ALLOWED_IF_ATTESTED if some provision applies once
+// attested, otherwise NOT_ALLOWED; the overall outcome is the worst category.
+// A provision with residual_to (10:27) is reported as RESIDUAL when one of
+// those provisions applies or applies if attested. The claimed basis, if
+// any, is reported on separately even if another provision allows.
+//
+// Errors (kInvalidArgument, naming the Facts field): no categories; an
+// agency kind, category, purpose, role, offence class, information kind,
+// duty law or attestation provision the rulebook does not define; a missing
+// discloser or recipient agency kind. An unknown claimed_basis is not an
+// error: it is reported as unknown in the Assessment.
+//
+// Thread-safety: Assess may run concurrently on one Rulebook.
+#ifndef SLUSS_GATE_ASSESS_H_
+#define SLUSS_GATE_ASSESS_H_
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "gate/rulebook.h"
+#include "sluss/v1/gate.pb.h"
+
+namespace sluss::gate {
+
+absl::StatusOr<v1::Assessment> Assess(const Rulebook& rulebook, const v1::Facts& facts,
+                                      absl::CivilDay date);
+
+// As Assess, writing into `*out` (which is cleared first). Reusing one
+// Assessment across calls reuses its memory: after the first call with
+// similar facts, this performs no heap allocation. On error `*out` is
+// unspecified.
+absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDay date,
+                        v1::Assessment* out);
+
+}  // namespace sluss::gate
+
+#endif  // SLUSS_GATE_ASSESS_H_

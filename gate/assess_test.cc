@@ -1,0 +1,278 @@
+// Assess: date and age boundaries, errors in the facts, determinism, the
+// claimed basis, expected secrecy at the recipient.
+#include "gate/assess.h"
+
+#include "gate/test_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "google/protobuf/util/message_differencer.h"
+
+namespace sluss::gate {
+namespace {
+
+using testing::Bundled;
+using testing::Day;
+using testing::Describe;
+using testing::HasReason;
+using testing::ParseFacts;
+using testing::Result;
+using ::testing::HasSubstr;
+
+v1::ProvisionStatus StatusOf(const char* facts, const char* date, const char* provision) {
+  absl::StatusOr<v1::Assessment> a = Assess(Bundled(), ParseFacts(facts), Day(date));
+  EXPECT_TRUE(a.ok()) << a.status();
+  if (!a.ok()) return v1::PROVISION_STATUS_UNSPECIFIED;
+  const v1::ProvisionResult* r = Result(*a, provision);
+  return r == nullptr ? v1::PROVISION_STATUS_UNSPECIFIED : r->status();
+}
+
+constexpr char kFraud[] = R"pb(
+  discloser { agency_kind: "forsakringskassan" }
+  recipient { agency_kind: "polismyndigheten" }
+  categories: "socialforsakring"
+  purposes: "forhindra_felaktig_utbetalning"
+)pb";
+
+TEST(DateBoundary, Provision15aStartsOn20251201) {
+  EXPECT_EQ(StatusOf(kFraud, "2025-11-30", "10:15a"), v1::DOES_NOT_APPLY);
+  EXPECT_EQ(StatusOf(kFraud, "2025-12-01", "10:15a"), v1::APPLIES_IF_ATTESTED);
+}
+
+constexpr char kSeriousCrime12Months[] = R"pb(
+  discloser { agency_kind: "kommun_socialnamnd" }
+  recipient { agency_kind: "polismyndigheten" }
+  categories: "socialtjanst"
+  purposes: "utreda_brott"
+  crime { stage: COMMITTED minimum_penalty_months: 12 }
+)pb";
+constexpr char kSeriousCrime6Months[] = R"pb(
+  discloser { agency_kind: "kommun_socialnamnd" }
+  recipient { agency_kind: "polismyndigheten" }
+  categories: "socialtjanst"
+  purposes: "utreda_brott"
+  crime { stage: COMMITTED minimum_penalty_months: 6 }
+)pb";
+
+TEST(DateBoundary, Provision23ThresholdChangesOn20250401) {
+  // Six months: enough from 2025-04-01, not under the older (unverified) text.
+  EXPECT_EQ(StatusOf(kSeriousCrime6Months, "2025-03-31", "10:23"), v1::DOES_NOT_APPLY);
+  EXPECT_EQ(StatusOf(kSeriousCrime6Months, "2025-04-01", "10:23"), v1::APPLIES);
+  // One year: enough under both; the older version is flagged unverified.
+  absl::StatusOr<v1::Assessment> old =
+      Assess(Bundled(), ParseFacts(kSeriousCrime12Months), Day("2025-03-31"));
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(Result(*old, "10:23")->status(), v1::APPLIES);
+  EXPECT_TRUE(Result(*old, "10:23")->unverified());
+  EXPECT_EQ(Result(*old, "10:23")->version_from(), "");
+  absl::StatusOr<v1::Assessment> now =
+      Assess(Bundled(), ParseFacts(kSeriousCrime12Months), Day("2025-04-01"));
+  ASSERT_TRUE(now.ok());
+  EXPECT_FALSE(Result(*now, "10:23")->unverified());
+  EXPECT_EQ(Result(*now, "10:23")->version_from(), "2025-04-01");
+}
+
+TEST(DateBoundary, OlderTextNotEncodedIsSaidSo) {
+  absl::StatusOr<v1::Assessment> a = Assess(Bundled(), ParseFacts(R"pb(
+    discloser { agency_kind: "kommun_socialnamnd" }
+    recipient { agency_kind: "polismyndigheten" }
+    categories: "socialtjanst" purposes: "forebygga_brott" subject { age_years: 17 }
+  )pb"), Day("2025-03-31"));
+  ASSERT_TRUE(a.ok());
+  const v1::ProvisionResult* r = Result(*a, "10:18a");
+  EXPECT_EQ(r->status(), v1::DOES_NOT_APPLY);
+  EXPECT_TRUE(HasReason(*r, v1::VERSION_NOT_ENCODED)) << Describe(*r);
+  EXPECT_TRUE(r->unverified());
+}
+
+v1::Facts YoungPerson(int age) {
+  v1::Facts f = ParseFacts(R"pb(
+    discloser { agency_kind: "kommun_socialnamnd" }
+    recipient { agency_kind: "polismyndigheten" }
+    categories: "socialtjanst"
+    purposes: "forebygga_brott"
+    purposes: "omedelbart_ingripande"
+    crime { stage: ONGOING }
+  )pb");
+  f.mutable_subject()->set_age_years(age);
+  return f;
+}
+
+TEST(AgeBoundary, Provision18aIsUnder21) {
+  for (auto [age, want] : {std::pair{20, v1::APPLIES_IF_ATTESTED}, {21, v1::DOES_NOT_APPLY}}) {
+    v1::Facts f = YoungPerson(age);
+    f.clear_crime();
+    absl::StatusOr<v1::Assessment> a = Assess(Bundled(), f, Day("2026-03-01"));
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(Result(*a, "10:18a")->status(), want) << age << "\n" << Describe(*Result(*a, "10:18a"));
+  }
+}
+
+TEST(AgeBoundary, Provision20IsUnder18) {
+  for (auto [age, want] : {std::pair{17, v1::APPLIES}, {18, v1::DOES_NOT_APPLY}}) {
+    absl::StatusOr<v1::Assessment> a = Assess(Bundled(), YoungPerson(age), Day("2026-03-01"));
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(Result(*a, "10:20")->status(), want) << age;
+  }
+}
+
+TEST(AgeBoundary, Provisions21And22AreVictimUnder18) {
+  for (auto [age, want] : {std::pair{17, v1::APPLIES}, {18, v1::DOES_NOT_APPLY}}) {
+    v1::Facts f = ParseFacts(R"pb(
+      discloser { agency_kind: "kommun_socialnamnd" }
+      recipient { agency_kind: "polismyndigheten" }
+      categories: "socialtjanst" purposes: "utreda_brott"
+      crime { stage: COMMITTED offence_classes: "brb3" offence_classes: "narkotika_overlatelse" }
+    )pb");
+    f.mutable_crime()->set_victim_age_years(age);
+    absl::StatusOr<v1::Assessment> a = Assess(Bundled(), f, Day("2026-03-01"));
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(Result(*a, "10:21")->status(), want) << age;
+    EXPECT_EQ(Result(*a, "10:22")->status(), want) << age;
+    if (want == v1::DOES_NOT_APPLY) {
+      EXPECT_TRUE(HasReason(*Result(*a, "10:21"), v1::VICTIM_AGE));
+      EXPECT_TRUE(HasReason(*Result(*a, "10:22"), v1::VICTIM_AGE));
+    }
+  }
+}
+
+TEST(ClaimedBasis, ReportedAsFailingEvenWhenAnotherProvisionAllows) {
+  v1::Facts f = ParseFacts(R"pb(
+    discloser { agency_kind: "skatteverket" }
+    recipient { agency_kind: "polismyndigheten" }
+    categories: "skatt" purposes: "utreda_brott"
+    crime { stage: COMMITTED prison_in_scale: true }
+    claimed_basis: "10:22"
+  )pb");
+  absl::StatusOr<v1::Assessment> a = Assess(Bundled(), f, Day("2026-03-01"));
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->outcome(), v1::ALLOWED);  // 10:24
+  EXPECT_TRUE(a->claimed_basis().known());
+  EXPECT_EQ(a->claimed_basis().status(), v1::DOES_NOT_APPLY);
+}
+
+TEST(ClaimedBasis, UnknownProvisionIsReportedNotAnError) {
+  v1::Facts f = ParseFacts(R"pb(
+    discloser { agency_kind: "skatteverket" } recipient { agency_kind: "polismyndigheten" }
+    categories: "skatt" claimed_basis: "10:99"
+  )pb");
+  absl::StatusOr<v1::Assessment> a = Assess(Bundled(), f, Day("2026-03-01"));
+  ASSERT_TRUE(a.ok());
+  EXPECT_FALSE(a->claimed_basis().known());
+  EXPECT_EQ(a->claimed_basis().status(), v1::DOES_NOT_APPLY);
+}
+
+TEST(Attestation, WithoutMotivationDoesNotCount) {
+  v1::Facts f = ParseFacts(R"pb(
+    discloser { agency_kind: "kommun_socialnamnd" } recipient { agency_kind: "annan_myndighet" }
+    categories: "socialtjanst" purposes: "egen_verksamhet"
+    attestations { provision: "10:2" judgement: "nodvandigt" officer: "o1" }
+  )pb");
+  absl::StatusOr<v1::Assessment> a = Assess(Bundled(), f, Day("2026-03-01"));
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(Result(*a, "10:2")->status(), v1::APPLIES_IF_ATTESTED);
+  f.mutable_attestations(0)->set_motivation("Behövs för att verkställa beslutet.");
+  a = Assess(Bundled(), f, Day("2026-03-01"));
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(Result(*a, "10:2")->status(), v1::APPLIES);
+}
+
+TEST(RecipientSecrecy, PrimaryAtRecipientAndTransferUnderTillsyn) {
+  absl::StatusOr<v1::Assessment> a = Assess(Bundled(), ParseFacts(R"pb(
+    discloser { agency_kind: "kommun_socialnamnd" }
+    recipient { agency_kind: "ivo" roles: "tillsyn_revision" }
+    categories: "socialtjanst" purposes: "tillsyn_revision"
+  )pb"), Day("2026-03-01"));
+  ASSERT_TRUE(a.ok());
+  ASSERT_EQ(a->categories(0).recipient_secrecy_size(), 1);
+  EXPECT_EQ(a->categories(0).recipient_secrecy(0).provision(), "11:1");
+  EXPECT_TRUE(a->categories(0).recipient_secrecy(0).transfer());
+}
+
+TEST(Outcome, WorstCategoryDecides) {
+  absl::StatusOr<v1::Assessment> a = Assess(Bundled(), ParseFacts(R"pb(
+    discloser { agency_kind: "kommun_socialnamnd" }
+    recipient { agency_kind: "polismyndigheten" }
+    categories: "skatt" categories: "socialtjanst"
+    purposes: "utreda_brott"
+    crime { stage: COMMITTED prison_in_scale: true minimum_penalty_months: 1 }
+  )pb"), Day("2026-03-01"));
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->categories(0).outcome(), v1::ALLOWED);
+  EXPECT_EQ(a->categories(1).outcome(), v1::NOT_ALLOWED);
+  EXPECT_EQ(a->outcome(), v1::NOT_ALLOWED);
+  EXPECT_EQ(a->categories(1).recipient_secrecy_size(), 0);
+}
+
+struct BadFacts {
+  const char* facts;
+  const char* message;
+};
+
+TEST(FactsErrors, NameTheField) {
+  const BadFacts cases[] = {
+      {R"pb(recipient { agency_kind: "polismyndigheten" } categories: "socialtjanst")pb",
+       "facts.discloser.agency_kind: required"},
+      {R"pb(discloser { agency_kind: "kommun" } recipient { agency_kind: "polismyndigheten" }
+            categories: "socialtjanst")pb",
+       "facts.discloser.agency_kind: unknown agency kind \"kommun\""},
+      {R"pb(discloser { agency_kind: "kommun_socialnamnd" } recipient { agency_kind: "polismyndigheten" })pb",
+       "facts.categories: at least one"},
+      {R"pb(discloser { agency_kind: "kommun_socialnamnd" } recipient { agency_kind: "polismyndigheten" }
+            categories: "socialtjanst" categories: "sjukvard")pb",
+       "facts.categories[1]: unknown information category \"sjukvard\""},
+      {R"pb(discloser { agency_kind: "kommun_socialnamnd" } recipient { agency_kind: "polismyndigheten" }
+            categories: "socialtjanst" purposes: "nyfikenhet")pb",
+       "facts.purposes[0]: unknown purpose"},
+      {R"pb(discloser { agency_kind: "kommun_socialnamnd" } recipient { agency_kind: "polismyndigheten" roles: "x" }
+            categories: "socialtjanst")pb",
+       "facts.recipient.roles[0]: unknown recipient role"},
+      {R"pb(discloser { agency_kind: "kommun_socialnamnd" } recipient { agency_kind: "polismyndigheten" }
+            categories: "socialtjanst" crime { offence_classes: "snatteri" })pb",
+       "facts.crime.offence_classes[0]: unknown offence class"},
+      {R"pb(discloser { agency_kind: "kommun_socialnamnd" } recipient { agency_kind: "polismyndigheten" }
+            categories: "socialtjanst" duty_laws: "avtal")pb",
+       "facts.duty_laws[0]: unknown duty law"},
+      {R"pb(discloser { agency_kind: "kommun_socialnamnd" } recipient { agency_kind: "polismyndigheten" }
+            categories: "socialtjanst" information_kinds: "dna")pb",
+       "facts.information_kinds[0]: unknown information kind"},
+      {R"pb(discloser { agency_kind: "kommun_socialnamnd" } recipient { agency_kind: "polismyndigheten" }
+            categories: "socialtjanst" attestations { provision: "10:99" judgement: "x" })pb",
+       "facts.attestations[0].provision: unknown disclosure provision"},
+      {R"pb(discloser { agency_kind: "kommun_socialnamnd" } recipient { agency_kind: "polismyndigheten" }
+            categories: "socialtjanst" attestations { provision: "10:18a" judgement: "uppenbart" })pb",
+       "facts.attestations[0].judgement: provision 10:18a has no judgement \"uppenbart\""},
+  };
+  for (const BadFacts& c : cases) {
+    absl::StatusOr<v1::Assessment> a = Assess(Bundled(), ParseFacts(c.facts), Day("2026-03-01"));
+    ASSERT_FALSE(a.ok()) << c.facts;
+    EXPECT_EQ(a.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(a.status().message()), HasSubstr(c.message));
+  }
+}
+
+TEST(Determinism, SameInputsSameBytesAndReuseGivesSameResult) {
+  const v1::Facts f1 = ParseFacts(kFraud);
+  const v1::Facts f2 = ParseFacts(kSeriousCrime6Months);
+  absl::StatusOr<v1::Assessment> a1 = Assess(Bundled(), f1, Day("2026-03-01"));
+  absl::StatusOr<v1::Assessment> a2 = Assess(Bundled(), f2, Day("2026-03-01"));
+  ASSERT_TRUE(a1.ok() && a2.ok());
+  EXPECT_EQ(a1->rulebook_digest(), Bundled().digest());
+  EXPECT_EQ(a1->decision_date(), "2026-03-01");
+  // One reused output across different facts gives the same as fresh ones.
+  v1::Assessment reused;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(AssessInto(Bundled(), f1, Day("2026-03-01"), &reused).ok());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(reused, *a1));
+    ASSERT_TRUE(AssessInto(Bundled(), f2, Day("2026-03-01"), &reused).ok());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(reused, *a2));
+  }
+  std::string b1, b2;
+  absl::StatusOr<v1::Assessment> again = Assess(Bundled(), f1, Day("2026-03-01"));
+  ASSERT_TRUE(again.ok());
+  a1->SerializeToString(&b1);
+  again->SerializeToString(&b2);
+  EXPECT_EQ(b1, b2);
+}
+
+}  // namespace
+}  // namespace sluss::gate

@@ -1,0 +1,159 @@
+// Internal: the rulebook in the shape the engine evaluates (ids resolved to
+// indices, reference lists to bitsets). Built and validated by rulebook.cc,
+// read by assess.cc. Not part of the gate's public API.
+#ifndef SLUSS_GATE_COMPILED_H_
+#define SLUSS_GATE_COMPILED_H_
+
+#include <bitset>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/civil_time.h"
+#include "sluss/v1/gate.pb.h"
+#include "sluss/v1/rulebook.pb.h"
+
+namespace sluss::gate::internal {
+
+inline constexpr int kMaxVocabulary = 128;
+inline constexpr int kMaxSecrecyProvisions = 512;
+using VocabSet = std::bitset<kMaxVocabulary>;
+using SecrecySet = std::bitset<kMaxSecrecyProvisions>;
+
+enum class CondKind {
+  kAgeBelow,
+  kPurpose,
+  kCrime,
+  kJudgement,
+  kConsent,
+  kDuty,
+  kInformationKinds,
+  kPrimarySecrecy,
+  kDiscloserKind,
+  kSetting,
+  kAnyOf,
+  kAllOf,
+  kNot,
+};
+
+struct Cond {
+  CondKind kind = CondKind::kAllOf;
+  const v1::Condition* proto = nullptr;
+  int age_years = 0;
+  // Purposes, information kinds, agency kinds or offence classes.
+  VocabSet set;
+  // Crime pattern: bit i set = enum value i allowed; 0 = any.
+  uint32_t stages = 0;
+  uint32_t forms = 0;
+  bool has_offence_classes = false;
+  int min_penalty_months = 0;
+  bool prison_in_scale = false;
+  int victim_age_below = 0;
+  bool against_narstaende = false;
+  SecrecySet secrecy;
+  int setting = -1;
+  std::vector<int> duty_laws;
+  const v1::Judgement* judgement = nullptr;
+  std::vector<Cond> children;
+};
+
+struct Recipients {
+  bool any = false;
+  VocabSet agency_kinds;
+  VocabSet roles;
+};
+
+struct Period {
+  absl::CivilDay from = absl::CivilDay(1, 1, 1);
+  absl::CivilDay to = absl::CivilDay(9999, 12, 31);
+  bool Contains(absl::CivilDay d) const { return from <= d && d <= to; }
+};
+
+struct Version {
+  const v1::ProvisionVersion* proto = nullptr;
+  Period period;
+  bool not_encoded = false;
+  bool unverified = false;
+  // Reach: `base` before exclusions, `except` the explicit exclusions,
+  // `listed` the explicit `provisions` list (what except_reach_of reads).
+  SecrecySet base;
+  SecrecySet except;
+  SecrecySet listed;
+  bool individual_only = false;
+  std::vector<int> except_reach_of;
+  Recipients recipients;
+  std::vector<Cond> conditions;
+  int transfers_secrecy = -1;
+};
+
+struct Provision {
+  const v1::DisclosureProvision* proto = nullptr;
+  std::vector<Version> versions;
+  std::vector<int> residual_to;
+  // Every judgement id an Attestation may name for this provision: the ids
+  // of its judgement conditions and "<duty law>/<judgement>" for duty laws
+  // its duty conditions list.
+  absl::flat_hash_set<std::string> judgement_ids;
+
+  const Version* VersionOn(absl::CivilDay d) const {
+    for (const Version& v : versions) {
+      if (v.period.Contains(d)) return &v;
+    }
+    return nullptr;
+  }
+};
+
+struct DutyLaw {
+  const v1::DutyLaw* proto = nullptr;
+  bool any_discloser = true;
+  VocabSet disclosers;
+  Recipients recipients;
+  Period period;
+};
+
+struct Compiled {
+  absl::flat_hash_map<std::string, int> secrecy_index;
+  absl::flat_hash_map<std::string, int> category_index;
+  absl::flat_hash_map<std::string, int> agency_index;
+  absl::flat_hash_map<std::string, int> role_index;
+  absl::flat_hash_map<std::string, int> purpose_index;
+  absl::flat_hash_map<std::string, int> offence_index;
+  absl::flat_hash_map<std::string, int> information_kind_index;
+  absl::flat_hash_map<std::string, int> setting_index;
+  absl::flat_hash_map<std::string, int> duty_index;
+  absl::flat_hash_map<std::string, int> provision_index;
+
+  // Per secrecy provision (by index).
+  std::vector<const v1::SecrecyProvision*> secrecy;
+  // Per category: the index of its primary secrecy provision.
+  std::vector<int> category_secrecy;
+  // Per agency kind: indices of its primary_secrecy provisions.
+  std::vector<std::vector<int>> agency_primary_secrecy;
+  std::vector<bool> setting_values;
+  std::vector<DutyLaw> duty_laws;
+  std::vector<Provision> provisions;
+};
+
+enum class ReachResult { kReached, kNotReached, kExcluded, kExcludedByReachOf };
+
+// Does version `v` break secrecy provision `s` on `date`? For
+// kExcludedByReachOf, `*by` is the provision whose list excludes it.
+inline ReachResult CheckReach(const Compiled& c, const Version& v, int s, absl::CivilDay date,
+                              int* by) {
+  if (!v.base.test(s)) return ReachResult::kNotReached;
+  if (v.except.test(s)) return ReachResult::kExcluded;
+  for (int q : v.except_reach_of) {
+    const Version* qv = c.provisions[q].VersionOn(date);
+    if (qv != nullptr && !qv->not_encoded && qv->listed.test(s)) {
+      *by = q;
+      return ReachResult::kExcludedByReachOf;
+    }
+  }
+  return ReachResult::kReached;
+}
+
+}  // namespace sluss::gate::internal
+
+#endif  // SLUSS_GATE_COMPILED_H_
