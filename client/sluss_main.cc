@@ -6,6 +6,7 @@
 
 #include "CLI/CLI.hpp"
 #include "client/cli.h"
+#include "client/gate_cmd.h"
 
 int main(int argc, char** argv) {
   using namespace sluss::client;
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   AddStatusCommand(app, flags, &exit_code);
   AddKeygenCommand(app, flags, &exit_code);
+  AddGateCommands(app, &exit_code, std::cout, std::cerr);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
