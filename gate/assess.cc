@@ -1,7 +1,6 @@
 #include "gate/assess.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <string>
 
 #include "absl/container/inlined_vector.h"
@@ -49,7 +48,7 @@ void AddFinding(v1::ProvisionResult* out, v1::Reason reason, absl::string_view c
   v1::Finding* f = out->add_findings();
   f->set_reason(reason);
   f->mutable_condition()->assign(condition.data(), condition.size());
-  f->set_field(field);
+  f->mutable_field()->assign(field);  // set_field(const char*) would build a temporary
   f->set_limit(limit);
   f->set_actual(actual);
   f->mutable_ref()->assign(ref.data(), ref.size());
@@ -328,8 +327,8 @@ Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
 
 void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
   const Provision& p = x.c.provisions[index];
-  r->set_provision(p.proto->id());
-  r->set_citation(p.proto->citation());
+  r->mutable_provision()->assign(p.proto->id());
+  r->mutable_citation()->assign(p.proto->citation());
   r->set_status(v1::DOES_NOT_APPLY);
   const Version* v = p.VersionOn(x.date);
   if (v == nullptr) {
@@ -381,18 +380,38 @@ void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
   }
   if (!ok) return;
 
+  // Values first (without findings), then the findings that explain them:
+  // every condition if the provision applies (attested and required
+  // judgements), only the failing ones if it does not.
+  constexpr size_t kCached = 32;
+  Tri values[kCached];
   Tri worst = kMet;
-  for (const Cond& k : v->conditions) worst = std::min(worst, Eval(k, x, nullptr));
+  for (size_t i = 0; i < v->conditions.size(); ++i) {
+    const Tri t = Eval(v->conditions[i], x, nullptr);
+    if (i < kCached) values[i] = t;
+    worst = std::min(worst, t);
+  }
   r->set_status(worst == kMet                ? v1::APPLIES
                 : worst == kNeedsAttestation ? v1::APPLIES_IF_ATTESTED
                                              : v1::DOES_NOT_APPLY);
-  for (const Cond& k : v->conditions) {
-    if (worst >= kNeedsAttestation) {
-      Eval(k, x, r);
-    } else if (Eval(k, x, nullptr) < kNeedsAttestation) {
-      Eval(k, x, r);
-    }
+  for (size_t i = 0; i < v->conditions.size(); ++i) {
+    const Tri t = i < kCached ? values[i] : Eval(v->conditions[i], x, nullptr);
+    if (worst >= kNeedsAttestation || t < kNeedsAttestation) Eval(v->conditions[i], x, r);
   }
+}
+
+// "YYYY-MM-DD" into buf[10] (years 0..9999); returns buf. snprintf would be
+// a noticeable share of the hot path.
+const char* FormatDate(absl::CivilDay d, char* buf) {
+  int y = static_cast<int>(d.year());
+  for (int i = 3; i >= 0; --i, y /= 10) buf[i] = static_cast<char>('0' + y % 10);
+  buf[4] = '-';
+  buf[5] = static_cast<char>('0' + d.month() / 10);
+  buf[6] = static_cast<char>('0' + d.month() % 10);
+  buf[7] = '-';
+  buf[8] = static_cast<char>('0' + d.day() / 10);
+  buf[9] = static_cast<char>('0' + d.day() % 10);
+  return buf;
 }
 
 absl::Status Unknown(absl::string_view field, absl::string_view what, const std::string& value) {
@@ -470,14 +489,23 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
     return absl::InvalidArgumentError("facts.categories: at least one information category is required");
   }
 
+  if (date.year() < 1 || date.year() > 9999) {
+    return absl::InvalidArgumentError("decision date: year must be 1..9999");
+  }
+  // Clear() would free the claimed_basis submessage; keep it for reuse so
+  // that a reused Assessment allocates nothing.
+  v1::ClaimedBasisResult* kept_claim =
+      !facts.claimed_basis().empty() && out->has_claimed_basis() ? out->release_claimed_basis() : nullptr;
   out->Clear();
+  if (kept_claim != nullptr) {
+    kept_claim->Clear();
+    out->set_allocated_claimed_basis(kept_claim);
+  }
+  char buf[10];
   out->set_rulebook_id(rulebook.proto().id());
   out->set_rulebook_edition(rulebook.proto().edition());
   out->set_rulebook_digest(rulebook.digest());
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", static_cast<int>(date.year()), date.month(),
-                date.day());
-  out->set_decision_date(buf);
+  out->mutable_decision_date()->assign(FormatDate(date, buf), 10);
 
   const int n = static_cast<int>(c.provisions.size());
   int claimed = -1;
