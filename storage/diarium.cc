@@ -1,0 +1,792 @@
+// The diarium store. Formats and guarantees: docs/DIARIUM.md.
+//
+// One sequencer thread owns the write path (like leveldb's DBImpl::Write,
+// but with a dedicated leader): appenders queue requests and wait; the
+// sequencer takes everything queued, writes one WriteBatch (entries, tree
+// hash runs, index rows) with sync = true, then acknowledges, then signs a
+// checkpoint if the interval allows.
+#include "storage/diarium.h"
+
+#include <algorithm>
+#include <bit>
+#include <filesystem>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "base/status_macros.h"
+#include "rocksdb/db.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/options.h"
+#include "rocksdb/slice.h"
+#include "rocksdb/table.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/write_batch.h"
+#include "storage/tiles.h"
+#include "storage/verify.h"
+
+namespace sluss::storage {
+namespace {
+
+constexpr char kEntryPrefix = 'e';
+constexpr char kHashRunPrefix = 'h';
+constexpr char kIndexPrefix = 'i';
+constexpr char kTimePrefix = 't';
+constexpr char kMetaPrefix = 'm';
+constexpr absl::string_view kFormatVersion = "sluss-diarium-v1";
+
+void PutBe64(std::string* out, uint64_t v) {
+  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t GetBe64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+std::string EntryKey(uint64_t index) {
+  std::string k(1, kEntryPrefix);
+  PutBe64(&k, index);
+  return k;
+}
+
+std::string HashRunKey(int level, uint64_t first) {
+  std::string k(1, kHashRunPrefix);
+  k.push_back(static_cast<char>(level));
+  PutBe64(&k, first);
+  return k;
+}
+
+std::string IndexPrefix(IndexKind kind, absl::string_view value) {
+  std::string k(1, kIndexPrefix);
+  k.push_back(static_cast<char>(kind));
+  k.push_back(static_cast<char>((value.size() >> 8) & 0xff));
+  k.push_back(static_cast<char>(value.size() & 0xff));
+  k.append(value.data(), value.size());
+  return k;
+}
+
+uint64_t TimeKey(absl::Time t) {
+  return static_cast<uint64_t>(absl::ToUnixMicros(t)) ^ (uint64_t{1} << 63);
+}
+
+std::string TimeRowPrefix(absl::Time t) {
+  std::string k(1, kTimePrefix);
+  PutBe64(&k, TimeKey(t));
+  return k;
+}
+
+std::string MetaKey(absl::string_view name) {
+  return absl::StrCat(absl::string_view(&kMetaPrefix, 1), name);
+}
+
+rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+absl::string_view ToView(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
+
+// One mapping from RocksDB's status to ours (docs/DIARIUM.md §8).
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = absl::StrCat(context, ": ", s.ToString());
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(msg);
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsIOError()) return absl::UnavailableError(msg);
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
+  return absl::InternalError(msg);
+}
+
+absl::string_view NoteText(absl::string_view note) {
+  const size_t pos = note.find("\n\n");
+  return pos == absl::string_view::npos ? note : note.substr(0, pos + 1);
+}
+
+absl::Status ValidateKeys(const IndexKeys& keys) {
+  auto check = [](absl::string_view what, absl::string_view v) {
+    if (v.size() > 65535) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("diarium: ", what, " index value of ", v.size(), " bytes; max 65535"));
+    }
+    return absl::OkStatus();
+  };
+  SLUSS_RETURN_IF_ERROR(check("case", keys.case_id));
+  for (const auto& a : keys.agency_ids) SLUSS_RETURN_IF_ERROR(check("agency", a));
+  for (const auto& p : keys.subject_pseudonyms) SLUSS_RETURN_IF_ERROR(check("subject", p));
+  return absl::OkStatus();
+}
+
+// EntrySource and NodeSource over the store, for Verify and Export.
+class StoreEntrySource : public EntrySource {
+ public:
+  explicit StoreEntrySource(const Diarium& d) : d_(d) {}
+  absl::Status ReadEntries(uint64_t begin, uint64_t end,
+                           absl::FunctionRef<bool(uint64_t, absl::string_view)> fn) override {
+    return d_.ReadRange(begin, end, fn);
+  }
+
+ private:
+  const Diarium& d_;
+};
+
+}  // namespace
+
+// A queued append. Append borrows the caller's entry and keys (the caller
+// waits until done); AppendAsync owns copies. Requests move between vectors,
+// so views are computed on use, never stored.
+struct Diarium::Request {
+  absl::string_view borrowed_entry;
+  const IndexKeys* borrowed_keys = nullptr;  // non-null: borrowed
+  std::string owned_entry;
+  IndexKeys owned_keys;
+  Hash leaf;
+  AppendCallback done;
+
+  absl::string_view entry() const {
+    return borrowed_keys != nullptr ? borrowed_entry : absl::string_view(owned_entry);
+  }
+  const IndexKeys& keys() const {
+    return borrowed_keys != nullptr ? *borrowed_keys : owned_keys;
+  }
+};
+
+Diarium::Diarium(const DiariumOptions& options, std::string path,
+                 std::unique_ptr<rocksdb::DB> db)
+    : options_(options),
+      path_(std::move(path)),
+      clock_(options.clock != nullptr ? options.clock : &RealClock()),
+      db_(std::move(db)) {}
+
+absl::StatusOr<std::unique_ptr<Diarium>> Diarium::Open(const DiariumOptions& options,
+                                                       absl::string_view path) {
+  SLUSS_RETURN_IF_ERROR(Annotate(crypto::ValidateNoteKeyName(options.origin), "diarium origin"));
+  if (options.signers.empty()) {
+    return absl::InvalidArgumentError("diarium: at least one checkpoint signer is required");
+  }
+  for (const auto& s : options.signers) {
+    if (s == nullptr || s->name() != options.origin) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("diarium: every signer must be named after the origin \"",
+                       options.origin, "\"", s ? absl::StrCat(", not \"", s->name(), "\"") : ""));
+    }
+  }
+  if (options.max_group_entries == 0 || options.max_group_bytes == 0) {
+    return absl::InvalidArgumentError("diarium: group limits must be positive");
+  }
+
+  rocksdb::Options ropts;
+  ropts.create_if_missing = options.create_if_missing;
+  if (options.env != nullptr) ropts.env = options.env;
+  ropts.paranoid_checks = true;
+  ropts.max_background_jobs = 2;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  ropts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  const std::string dir(path);
+  if (!options.create_if_missing && !std::filesystem::exists(dir + "/CURRENT")) {
+    return absl::NotFoundError(absl::StrCat("diarium: no log at ", dir));
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(ropts, dir, &raw);
+  if (!s.ok()) return FromRocks(s, absl::StrCat("diarium: opening ", dir));
+  std::unique_ptr<Diarium> d(new Diarium(options, dir, std::unique_ptr<rocksdb::DB>(raw)));
+  SLUSS_RETURN_IF_ERROR(Annotate(d->Load(), absl::StrCat("diarium: opening ", dir)));
+  d->sequencer_ = std::thread([p = d.get()] { p->SequencerLoop(); });
+  return d;
+}
+
+absl::Status Diarium::Load() {
+  // Format and origin.
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), MetaKey("format"), &value);
+  const bool fresh = s.IsNotFound();
+  if (!s.ok() && !fresh) return FromRocks(s, "reading format");
+  if (fresh) {
+    rocksdb::WriteBatch b;
+    b.Put(MetaKey("format"), ToSlice(kFormatVersion));
+    b.Put(MetaKey("origin"), ToSlice(options_.origin));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    SLUSS_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &b), "writing format"));
+  } else {
+    if (value != kFormatVersion) {
+      return absl::FailedPreconditionError(absl::StrCat("unknown format \"", value, "\""));
+    }
+    SLUSS_RETURN_IF_ERROR(
+        FromRocks(db_->Get(rocksdb::ReadOptions(), MetaKey("origin"), &value), "reading origin"));
+    if (value != options_.origin) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the log's origin is \"", value, "\", not \"", options_.origin, "\""));
+    }
+  }
+
+  // Tree size: one past the last entry key.
+  uint64_t size = 0;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    std::string last(1, kEntryPrefix);
+    last.append(8, '\xff');
+    it->SeekForPrev(last);
+    SLUSS_RETURN_IF_ERROR(FromRocks(it->status(), "finding the last entry"));
+    if (it->Valid() && it->key().size() == 9 && it->key()[0] == kEntryPrefix) {
+      size = GetBe64(it->key().data() + 1) + 1;
+    }
+  }
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    auto reader = [&](int level, uint64_t index) { return ReadNode(it.get(), level, index); };
+    SLUSS_ASSIGN_OR_RETURN(frontier_, Frontier::Load(size, reader));
+  }
+
+  {
+    absl::MutexLock l(&mu_);
+    size_ = size;
+  }
+  // The last persisted checkpoint must be covered by the tree.
+  s = db_->Get(rocksdb::ReadOptions(), MetaKey("checkpoint"), &value);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading the last checkpoint");
+  if (s.ok()) {
+    absl::StatusOr<CheckpointBody> parsed = ParseCheckpointText(NoteText(value));
+    if (!parsed.ok()) return Annotate(parsed.status(), "last checkpoint");
+    const CheckpointBody cp = *std::move(parsed);
+    if (cp.origin != options_.origin) {
+      return absl::DataLossError(absl::StrCat("last checkpoint has origin \"", cp.origin, "\""));
+    }
+    if (cp.size > size) {
+      return absl::DataLossError(absl::StrCat("the log has ", size,
+                                              " entries but its last signed checkpoint covers ",
+                                              cp.size));
+    }
+    SLUSS_ASSIGN_OR_RETURN(Hash root, RootAt(cp.size));
+    if (root != cp.root) {
+      return absl::DataLossError(absl::StrCat("the tree at size ", cp.size,
+                                              " does not match the last signed checkpoint"));
+    }
+    signed_ = cp;
+    absl::MutexLock l(&mu_);
+    latest_ = SignedCheckpoint{cp, value};
+  }
+  if (s.IsNotFound() || signed_.size < size) {
+    if (s.IsNotFound()) signed_ = CheckpointBody{options_.origin, 0, EmptyRoot()};
+    SLUSS_RETURN_IF_ERROR(SignCheckpoint());
+  }
+  return absl::OkStatus();
+}
+
+Diarium::~Diarium() {
+  {
+    absl::MutexLock l(&mu_);
+    stopping_ = true;
+    work_cv_.Signal();
+  }
+  if (sequencer_.joinable()) sequencer_.join();
+  db_->Close().PermitUncheckedError();
+}
+
+absl::StatusOr<uint64_t> Diarium::Append(absl::string_view entry, const IndexKeys& keys) {
+  absl::Notification done;
+  absl::StatusOr<uint64_t> result;
+  Request r;
+  r.borrowed_entry = entry;
+  r.borrowed_keys = &keys;
+  r.done = [&](absl::StatusOr<uint64_t> res) {
+    result = std::move(res);
+    done.Notify();
+  };
+  if (entry.size() > kMaxEntrySize) {
+    return absl::InvalidArgumentError(absl::StrCat("diarium: entry of ", entry.size(),
+                                                   " bytes; max ", kMaxEntrySize));
+  }
+  SLUSS_RETURN_IF_ERROR(ValidateKeys(keys));
+  r.leaf = LeafHash(entry);
+  {
+    absl::MutexLock l(&mu_);
+    if (!poison_.ok()) return poison_;
+    if (stopping_) return absl::UnavailableError("diarium: closing");
+    queued_bytes_ += entry.size();
+    queue_.push_back(std::move(r));
+    work_cv_.Signal();
+  }
+  done.WaitForNotification();
+  return result;
+}
+
+void Diarium::AppendAsync(std::string entry, IndexKeys keys, AppendCallback done) {
+  if (entry.size() > kMaxEntrySize) {
+    done(absl::InvalidArgumentError(
+        absl::StrCat("diarium: entry of ", entry.size(), " bytes; max ", kMaxEntrySize)));
+    return;
+  }
+  if (absl::Status s = ValidateKeys(keys); !s.ok()) {
+    done(s);
+    return;
+  }
+  Request r;
+  r.owned_entry = std::move(entry);
+  r.owned_keys = std::move(keys);
+  r.leaf = LeafHash(r.owned_entry);
+  r.done = std::move(done);
+  absl::Status refused;
+  {
+    absl::MutexLock l(&mu_);
+    if (!poison_.ok()) {
+      refused = poison_;
+    } else if (stopping_) {
+      refused = absl::UnavailableError("diarium: closing");
+    } else {
+      queued_bytes_ += r.owned_entry.size();
+      queue_.push_back(std::move(r));
+      work_cv_.Signal();
+      return;
+    }
+  }
+  r.done(refused);
+}
+
+void Diarium::SequencerLoop() {
+  std::vector<Request> group;
+  while (true) {
+    bool stop = false;
+    {
+      absl::MutexLock l(&mu_);
+      while (queue_.empty() && !stopping_) {
+        if (frontier_.size() > signed_.size && poison_.ok()) {
+          const absl::Duration wait =
+              last_signed_at_ + options_.checkpoint_interval - clock_->Now();
+          if (wait <= absl::ZeroDuration()) break;
+          work_cv_.WaitWithTimeout(&mu_, wait);
+        } else {
+          work_cv_.Wait(&mu_);
+        }
+      }
+      stop = queue_.empty() && stopping_;
+      size_t n = 0, bytes = 0;
+      while (n < queue_.size() && n < options_.max_group_entries &&
+             (n == 0 || bytes + queue_[n].entry().size() <= options_.max_group_bytes)) {
+        bytes += queue_[n].entry().size();
+        ++n;
+      }
+      if (n == queue_.size()) {
+        group.swap(queue_);
+      } else {
+        group.assign(std::make_move_iterator(queue_.begin()),
+                     std::make_move_iterator(queue_.begin() + n));
+        queue_.erase(queue_.begin(), queue_.begin() + n);
+      }
+      queued_bytes_ -= bytes;
+    }
+    if (!group.empty()) CommitGroup(group);
+    group.clear();
+    if (stop) {
+      // Final checkpoint for whatever is durable and uncovered.
+      if (frontier_.size() > signed_.size) {
+        bool ok;
+        {
+          absl::MutexLock l(&mu_);
+          ok = poison_.ok();
+        }
+        if (ok) SignCheckpoint().IgnoreError();
+      }
+      return;
+    }
+    MaybeCheckpoint();
+  }
+}
+
+void Diarium::CommitGroup(std::vector<Request>& group) {
+  absl::Status poisoned;
+  {
+    absl::MutexLock l(&mu_);
+    poisoned = poison_;
+  }
+  if (!poisoned.ok()) {
+    for (Request& r : group) r.done(poisoned);
+    return;
+  }
+  const uint64_t n = frontier_.size();
+  rocksdb::WriteBatch batch;
+  std::vector<Hash> leaves;
+  leaves.reserve(group.size());
+  std::string key;
+  for (size_t i = 0; i < group.size(); ++i) {
+    const Request& r = group[i];
+    const uint64_t index = n + i;
+    const absl::string_view entry = r.entry();
+    const IndexKeys& keys = r.keys();
+    batch.Put(EntryKey(index), ToSlice(entry));
+    auto put_index = [&](IndexKind kind, absl::string_view v) {
+      key = IndexPrefix(kind, v);
+      PutBe64(&key, index);
+      batch.Put(key, rocksdb::Slice());
+    };
+    if (!keys.case_id.empty()) put_index(IndexKind::kCase, keys.case_id);
+    for (const auto& a : keys.agency_ids) put_index(IndexKind::kAgency, a);
+    for (const auto& p : keys.subject_pseudonyms) put_index(IndexKind::kSubject, p);
+    if (keys.time.has_value()) {
+      key = TimeRowPrefix(*keys.time);
+      PutBe64(&key, index);
+      batch.Put(key, rocksdb::Slice());
+    }
+    leaves.push_back(r.leaf);
+  }
+  Frontier next = frontier_;
+  next.Append(leaves, [&](int level, uint64_t first, absl::Span<const Hash> run) {
+    batch.Put(HashRunKey(level, first),
+              rocksdb::Slice(reinterpret_cast<const char*>(run.data()), run.size() * 32));
+  });
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  const rocksdb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) {
+    const absl::Status err = FromRocks(
+        s, absl::StrCat("diarium: writing entries ", n, "..", n + group.size() - 1));
+    Poison(err);
+    for (Request& r : group) r.done(err);
+    return;
+  }
+  frontier_ = next;
+  {
+    absl::MutexLock l(&mu_);
+    size_ = next.size();
+    stats_.groups++;
+    stats_.entries += group.size();
+    stats_.max_group = std::max<uint64_t>(stats_.max_group, group.size());
+  }
+  for (size_t i = 0; i < group.size(); ++i) group[i].done(n + i);
+}
+
+void Diarium::Poison(const absl::Status& cause) {
+  absl::MutexLock l(&mu_);
+  if (!poison_.ok()) return;
+  poison_ = absl::FailedPreconditionError(absl::StrCat(
+      "diarium: refusing appends after a failed write (", cause.message(),
+      "); close and reopen the log"));
+  // Requests already queued are failed by CommitGroup with this status.
+  checkpoint_cv_.SignalAll();
+}
+
+void Diarium::MaybeCheckpoint() {
+  if (frontier_.size() <= signed_.size) return;
+  {
+    absl::MutexLock l(&mu_);
+    if (!poison_.ok()) return;
+  }
+  if (clock_->Now() < last_signed_at_ + options_.checkpoint_interval) return;
+  SignCheckpoint().IgnoreError();  // failures poison the store
+}
+
+absl::Status Diarium::SignCheckpoint() {
+  const CheckpointBody body{options_.origin, frontier_.size(), frontier_.Root()};
+  // Never sign a tree that does not extend the last signed one: prove it
+  // from the stored nodes and check the proof independently.
+  if (signed_.size > 0) {
+    absl::StatusOr<std::vector<Hash>> proof = ConsistencyProof(signed_.size, body.size);
+    absl::Status ok = proof.ok() ? VerifyConsistency(signed_.size, body.size, signed_.root,
+                                                     body.root, *proof)
+                                 : proof.status();
+    if (!ok.ok()) {
+      const absl::Status err = absl::InternalError(absl::StrCat(
+          "diarium: refusing to sign a checkpoint of size ", body.size,
+          " that is not consistent with the signed checkpoint of size ", signed_.size, ": ",
+          ok.message()));
+      Poison(err);
+      return err;
+    }
+  }
+  std::vector<const crypto::NoteSigner*> signers;
+  for (const auto& s : options_.signers) signers.push_back(s.get());
+  absl::StatusOr<std::string> note = crypto::SignNote(FormatCheckpointText(body), signers);
+  if (!note.ok()) {
+    Poison(note.status());
+    return note.status();
+  }
+  rocksdb::WriteOptions wo;
+  {
+    // Idle: make it durable now. Busy: the next group's sync covers it.
+    absl::MutexLock l(&mu_);
+    wo.sync = queue_.empty();
+  }
+  const rocksdb::Status s = db_->Put(wo, MetaKey("checkpoint"), *note);
+  if (!s.ok()) {
+    const absl::Status err = FromRocks(s, "diarium: persisting checkpoint");
+    Poison(err);
+    return err;
+  }
+  signed_ = body;
+  last_signed_at_ = clock_->Now();
+  absl::MutexLock l(&mu_);
+  latest_ = SignedCheckpoint{body, *std::move(note)};
+  stats_.checkpoints++;
+  checkpoint_cv_.SignalAll();
+  return absl::OkStatus();
+}
+
+uint64_t Diarium::size() const {
+  absl::MutexLock l(&mu_);
+  return size_;
+}
+
+DiariumStats Diarium::stats() const {
+  absl::MutexLock l(&mu_);
+  return stats_;
+}
+
+absl::Status Diarium::CheckReadable(uint64_t end, uint64_t tree_size) const {
+  if (end > tree_size) {
+    return absl::OutOfRangeError(
+        absl::StrCat("diarium: ", end, " is beyond the log's ", tree_size, " entries"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Diarium::Get(uint64_t index) const {
+  SLUSS_RETURN_IF_ERROR(CheckReadable(index + 1, size()));
+  std::string value;
+  SLUSS_RETURN_IF_ERROR(FromRocks(db_->Get(rocksdb::ReadOptions(), EntryKey(index), &value),
+                                  absl::StrCat("diarium: reading entry ", index)));
+  return value;
+}
+
+absl::Status Diarium::ReadRange(uint64_t begin, uint64_t end,
+                                absl::FunctionRef<bool(uint64_t, absl::string_view)> fn) const {
+  SLUSS_RETURN_IF_ERROR(CheckReadable(end, size()));
+  if (begin >= end) return absl::OkStatus();
+  const std::string upper = EntryKey(end);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  uint64_t expected = begin;
+  for (it->Seek(EntryKey(begin)); it->Valid(); it->Next()) {
+    const uint64_t index = GetBe64(it->key().data() + 1);
+    if (index != expected) {
+      return absl::DataLossError(absl::StrCat("diarium: entry ", expected, " is missing"));
+    }
+    ++expected;
+    if (!fn(index, ToView(it->value()))) return absl::OkStatus();
+  }
+  SLUSS_RETURN_IF_ERROR(FromRocks(it->status(), absl::StrCat("diarium: reading entry ", expected)));
+  if (expected != end) {
+    return absl::DataLossError(absl::StrCat("diarium: entry ", expected, " is missing"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<uint64_t>> Diarium::Find(IndexKind kind, absl::string_view value,
+                                                    uint64_t from_index, size_t limit) const {
+  const uint64_t tree_size = size();
+  const std::string prefix = IndexPrefix(kind, value);
+  std::string start = prefix;
+  PutBe64(&start, from_index);
+  std::vector<uint64_t> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(start); it->Valid() && out.size() < limit; it->Next()) {
+    const absl::string_view k = ToView(it->key());
+    if (k.size() != prefix.size() + 8 || !absl::StartsWith(k, prefix)) break;
+    const uint64_t index = GetBe64(k.data() + prefix.size());
+    if (index >= tree_size) break;
+    out.push_back(index);
+  }
+  SLUSS_RETURN_IF_ERROR(FromRocks(it->status(), "diarium: reading index"));
+  return out;
+}
+
+absl::StatusOr<std::vector<uint64_t>> Diarium::FindByTime(absl::Time from, absl::Time to,
+                                                          size_t limit) const {
+  const uint64_t tree_size = size();
+  const std::string end = TimeRowPrefix(to);
+  std::vector<uint64_t> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(TimeRowPrefix(from)); it->Valid() && out.size() < limit; it->Next()) {
+    const absl::string_view k = ToView(it->key());
+    if (k.size() != 17 || k[0] != kTimePrefix || k.substr(0, 9) >= end) break;
+    const uint64_t index = GetBe64(k.data() + 9);
+    if (index < tree_size) out.push_back(index);
+  }
+  SLUSS_RETURN_IF_ERROR(FromRocks(it->status(), "diarium: reading time index"));
+  return out;
+}
+
+SignedCheckpoint Diarium::LatestCheckpoint() const {
+  absl::MutexLock l(&mu_);
+  return latest_;
+}
+
+absl::StatusOr<SignedCheckpoint> Diarium::AwaitCheckpoint(uint64_t min_size,
+                                                          absl::Duration timeout) const {
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::MutexLock l(&mu_);
+  while (latest_.body.size < min_size) {
+    if (!poison_.ok()) return poison_;
+    if (checkpoint_cv_.WaitWithDeadline(&mu_, deadline) && latest_.body.size < min_size) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "diarium: no checkpoint covering ", min_size, " entries within ", absl::FormatDuration(timeout)));
+    }
+  }
+  return latest_;
+}
+
+std::vector<std::string> Diarium::VerifierKeys() const {
+  std::vector<std::string> out;
+  for (const auto& s : options_.signers) out.push_back(s->VerifierKey());
+  return out;
+}
+
+std::vector<crypto::NoteVerifier> Diarium::Verifiers() const {
+  std::vector<crypto::NoteVerifier> out;
+  for (const auto& s : options_.signers) out.push_back(s->verifier());
+  return out;
+}
+
+absl::StatusOr<Hash> Diarium::ReadNode(rocksdb::Iterator* it, int level, uint64_t index) const {
+  const std::string key = HashRunKey(level, index);
+  it->SeekForPrev(key);
+  if (!it->status().ok()) {
+    return FromRocks(it->status(),
+                     absl::StrCat("diarium: reading tree node (", level, ", ", index, ")"));
+  }
+  auto missing = [&] {
+    return absl::DataLossError(
+        absl::StrCat("diarium: tree node (", level, ", ", index, ") is missing"));
+  };
+  if (!it->Valid()) return missing();
+  const rocksdb::Slice k = it->key();
+  if (k.size() != 10 || k[0] != kHashRunPrefix || static_cast<unsigned char>(k[1]) != level) {
+    return missing();
+  }
+  const uint64_t first = GetBe64(k.data() + 2);
+  const rocksdb::Slice v = it->value();
+  const uint64_t offset = (index - first) * 32;
+  if (v.size() % 32 != 0) {
+    return absl::DataLossError(absl::StrCat("diarium: hash run (", level, ", ", first,
+                                            ") has a length of ", v.size(), " bytes"));
+  }
+  if (offset + 32 > v.size()) return missing();
+  Hash h;
+  std::copy(v.data() + offset, v.data() + offset + 32, reinterpret_cast<char*>(h.data()));
+  return h;
+}
+
+absl::Status Diarium::ReadNodes(int level, uint64_t begin, uint64_t end,
+                                std::vector<Hash>* out) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  it->SeekForPrev(HashRunKey(level, begin));
+  uint64_t next = begin;
+  for (; it->Valid() && next < end; it->Next()) {
+    const rocksdb::Slice k = it->key();
+    if (k.size() != 10 || k[0] != kHashRunPrefix || static_cast<unsigned char>(k[1]) != level) {
+      break;
+    }
+    const uint64_t first = GetBe64(k.data() + 2);
+    const rocksdb::Slice v = it->value();
+    const uint64_t count = v.size() / 32;
+    if (first > next) break;
+    for (uint64_t i = next - first; i < count && next < end; ++i, ++next) {
+      Hash h;
+      std::copy(v.data() + i * 32, v.data() + i * 32 + 32, reinterpret_cast<char*>(h.data()));
+      out->push_back(h);
+    }
+  }
+  SLUSS_RETURN_IF_ERROR(FromRocks(it->status(), absl::StrCat("diarium: reading tree level ", level)));
+  if (next != end) {
+    return absl::DataLossError(
+        absl::StrCat("diarium: tree node (", level, ", ", next, ") is missing"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Hash> Diarium::RootAt(uint64_t tree_size) const {
+  SLUSS_RETURN_IF_ERROR(CheckReadable(tree_size, size()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  auto reader = [&](int level, uint64_t index) { return ReadNode(it.get(), level, index); };
+  return storage::RootAt(tree_size, reader);
+}
+
+absl::StatusOr<std::vector<Hash>> Diarium::InclusionProof(uint64_t index,
+                                                          uint64_t tree_size) const {
+  SLUSS_RETURN_IF_ERROR(CheckReadable(tree_size, size()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  auto reader = [&](int level, uint64_t i) { return ReadNode(it.get(), level, i); };
+  return storage::InclusionProof(index, tree_size, reader);
+}
+
+absl::StatusOr<std::vector<Hash>> Diarium::ConsistencyProof(uint64_t old_size,
+                                                            uint64_t tree_size) const {
+  SLUSS_RETURN_IF_ERROR(CheckReadable(tree_size, size()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  auto reader = [&](int level, uint64_t i) { return ReadNode(it.get(), level, i); };
+  return storage::ConsistencyProof(old_size, tree_size, reader);
+}
+
+absl::StatusOr<std::string> Diarium::InclusionProofFile(uint64_t index) const {
+  const SignedCheckpoint cp = LatestCheckpoint();
+  if (index >= cp.body.size) {
+    return absl::OutOfRangeError(absl::StrCat("diarium: entry ", index,
+                                              " is not covered by the latest checkpoint (size ",
+                                              cp.body.size, ")"));
+  }
+  SLUSS_ASSIGN_OR_RETURN(std::vector<Hash> proof, InclusionProof(index, cp.body.size));
+  return FormatInclusionProofFile({.extra = "", .index = index, .proof = std::move(proof),
+                                   .checkpoint = cp.note});
+}
+
+absl::StatusOr<std::string> Diarium::ConsistencyProofBody(uint64_t old_size) const {
+  const SignedCheckpoint cp = LatestCheckpoint();
+  SLUSS_ASSIGN_OR_RETURN(std::vector<Hash> proof, ConsistencyProof(old_size, cp.body.size));
+  return FormatConsistencyBody(
+      {.old_size = old_size, .proof = std::move(proof), .checkpoint = cp.note});
+}
+
+absl::Status Diarium::Export(absl::string_view dir) const {
+  const SignedCheckpoint cp = LatestCheckpoint();
+  StoreEntrySource entries(*this);
+  auto nodes = [this](int level, uint64_t begin, uint64_t end, std::vector<Hash>* out) {
+    return ReadNodes(level, begin, end, out);
+  };
+  return Annotate(WriteTiles(dir, cp.body.size, nodes, entries, cp.note, VerifierKeys()),
+                  absl::StrCat("diarium: exporting to ", dir));
+}
+
+absl::Status Diarium::Verify() const {
+  const SignedCheckpoint cp = LatestCheckpoint();
+  const std::vector<crypto::NoteVerifier> verifiers = Verifiers();
+  SLUSS_ASSIGN_OR_RETURN(SignedCheckpoint opened,
+                         OpenCheckpoint(cp.note, options_.origin, verifiers));
+  StoreEntrySource entries(*this);
+  class Nodes : public NodeSource {
+   public:
+    explicit Nodes(const Diarium& d) : d_(d), it_(d.db_->NewIterator(rocksdb::ReadOptions())) {}
+    absl::StatusOr<Hash> Node(int level, uint64_t index) override {
+      return d_.ReadNode(it_.get(), level, index);
+    }
+
+   private:
+    const Diarium& d_;
+    std::unique_ptr<rocksdb::Iterator> it_;
+  } nodes(*this);
+  return VerifyLog(opened.body.size, opened.body.root, entries, nodes);
+}
+
+absl::Status Diarium::Compact() {
+  SLUSS_RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions()), "diarium: flushing"));
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  return FromRocks(db_->CompactRange(co, nullptr, nullptr), "diarium: compacting");
+}
+
+absl::StatusOr<uint64_t> Diarium::DiskUsage() const {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(path_, ec)) {
+    const std::string name = e.path().filename().string();
+    if (absl::EndsWith(name, ".sst") || absl::EndsWith(name, ".log")) {
+      total += e.file_size(ec);
+    }
+  }
+  if (ec) return absl::InternalError(absl::StrCat("diarium: sizing ", path_, ": ", ec.message()));
+  return total;
+}
+
+}  // namespace sluss::storage

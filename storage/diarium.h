@@ -1,0 +1,230 @@
+// The diarium: Sluss's append-only, signed Merkle log in RocksDB.
+// Guarantees and byte formats: docs/DIARIUM.md (read it first).
+//
+//   DiariumOptions options;
+//   options.origin = "diarium.sluss.example/kommun-lund";
+//   options.signers = {signer};                 // NoteSigners named `origin`
+//   SLUSS_ASSIGN_OR_RETURN(std::unique_ptr<Diarium> log, Diarium::Open(options, dir));
+//   SLUSS_ASSIGN_OR_RETURN(uint64_t index, log->Append(entry_bytes, {.case_id = "A-1"}));
+//   // index is durable here; a signed checkpoint covering it follows within
+//   // options.checkpoint_interval:
+//   SLUSS_ASSIGN_OR_RETURN(SignedCheckpoint cp, log->AwaitCheckpoint(index + 1, absl::Seconds(1)));
+//
+// Thread safety: a Diarium is safe for concurrent use by any number of
+// threads without external locking. Appends are sequenced by one internal
+// thread (group commit); reads run on the caller's thread and see every
+// acknowledged entry.
+//
+// Entries are opaque bytes (the broker's serialized sluss.v1 entries), at
+// most kMaxEntrySize bytes, stored and hashed verbatim.
+#ifndef SLUSS_STORAGE_DIARIUM_H_
+#define SLUSS_STORAGE_DIARIUM_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "base/clock.h"
+#include "crypto/note.h"
+#include "storage/checkpoint.h"
+#include "storage/merkle.h"
+
+namespace rocksdb {
+class DB;
+class Env;
+class Iterator;
+}  // namespace rocksdb
+
+namespace sluss::storage {
+
+inline constexpr size_t kMaxEntrySize = 65535;
+
+// Secondary index keys of one entry, written in the same atomic batch.
+// Every field is optional; each value is at most 65,535 bytes.
+struct IndexKeys {
+  std::string case_id;                          // empty: no case row
+  std::vector<std::string> agency_ids;          // e.g. "212000-0142/socialtjänst"
+  std::vector<std::string> subject_pseudonyms;  // keyed pseudonyms, never personnummer
+  std::optional<absl::Time> time;               // the entry's time, as the caller sees it
+};
+
+enum class IndexKind : char { kCase = 'c', kAgency = 'a', kSubject = 's' };
+
+struct DiariumOptions {
+  // REQUIRED. The checkpoint origin and the note key name of every signer,
+  // e.g. "diarium.sluss.example/kommun-lund". Fixed when the log is created;
+  // Open refuses a different origin (kFailedPrecondition).
+  std::string origin;
+  // REQUIRED, at least one. Every checkpoint is signed by all of them, in
+  // order (more than one during a key rotation). Each must be named `origin`.
+  std::vector<std::shared_ptr<const crypto::NoteSigner>> signers;
+  // Time source for the checkpoint interval. Default (nullptr): RealClock().
+  // Not owned; must outlive the Diarium.
+  Clock* clock = nullptr;
+  // A checkpoint is signed after a group commit if at least this long has
+  // passed since the previous one; otherwise as soon as it has (so a durable
+  // entry is covered within about this interval). Zero: after every group.
+  absl::Duration checkpoint_interval = absl::Milliseconds(5);
+  // Upper bounds of one group commit (one WriteBatch, one sync).
+  size_t max_group_entries = 4096;
+  size_t max_group_bytes = size_t{16} << 20;
+  // RocksDB environment (file system, threads). Default (nullptr):
+  // rocksdb::Env::Default(). Not owned; must outlive the Diarium. Tests pass
+  // a fault-injecting one.
+  rocksdb::Env* env = nullptr;
+  // Create the log if `path` holds none. If false, a missing log is kNotFound.
+  bool create_if_missing = true;
+  // RocksDB block cache for entries and tree nodes.
+  size_t block_cache_bytes = size_t{64} << 20;
+};
+
+// Counters since Open, for benchmarks and monitoring.
+struct DiariumStats {
+  uint64_t groups = 0;       // group commits (synced batches)
+  uint64_t entries = 0;      // entries appended
+  uint64_t max_group = 0;    // largest group, in entries
+  uint64_t checkpoints = 0;  // checkpoints signed
+};
+
+class Diarium {
+ public:
+  // Called on the sequencer thread once the append is durable (index) or has
+  // failed. Must be quick and must not call back into the Diarium's append
+  // or await methods.
+  using AppendCallback = std::function<void(absl::StatusOr<uint64_t>)>;
+
+  // Opens or creates the log in directory `path`. O(log n): reads the tree
+  // frontier, checks it against the last persisted checkpoint (kDataLoss if
+  // it does not extend it) and signs a checkpoint for any durable entries
+  // not yet covered. Errors: kInvalidArgument (options), kNotFound (no log
+  // and !create_if_missing), kFailedPrecondition (other origin), kDataLoss,
+  // kUnavailable (I/O, or the directory is locked by another process).
+  static absl::StatusOr<std::unique_ptr<Diarium>> Open(const DiariumOptions& options,
+                                                       absl::string_view path);
+
+  // Completes every queued append (or fails it if the store is poisoned),
+  // signs a final checkpoint if entries are uncovered, and closes RocksDB.
+  ~Diarium();
+  Diarium(const Diarium&) = delete;
+  Diarium& operator=(const Diarium&) = delete;
+
+  // Appends `entry` with its index rows and returns its index once durable
+  // (docs/DIARIUM.md §1). Blocks for about one sync. Errors:
+  // kInvalidArgument (entry or index value too long), kResourceExhausted
+  // (disk full), kUnavailable (I/O error, failed sync, closing),
+  // kFailedPrecondition (store poisoned by an earlier failure; reopen).
+  // After an error the entry may or may not be in the log.
+  absl::StatusOr<uint64_t> Append(absl::string_view entry, const IndexKeys& keys = {});
+  // As Append, without blocking: `done` runs on the sequencer thread (or,
+  // for an immediate refusal, on the caller's thread before returning).
+  void AppendAsync(std::string entry, IndexKeys keys, AppendCallback done);
+
+  // Number of acknowledged (durable) entries.
+  uint64_t size() const;
+
+  // Entry `index`. kOutOfRange if index >= size(); kDataLoss on a corrupt
+  // record (the message names the entry).
+  absl::StatusOr<std::string> Get(uint64_t index) const;
+  // Streams entries [begin, end) in order to fn(index, bytes) (bytes valid
+  // during the call; return false to stop). kOutOfRange if end > size().
+  absl::Status ReadRange(uint64_t begin, uint64_t end,
+                         absl::FunctionRef<bool(uint64_t, absl::string_view)> fn) const;
+  // Indices of entries with index row (kind, value), ascending, starting at
+  // `from_index`, at most `limit`.
+  absl::StatusOr<std::vector<uint64_t>> Find(IndexKind kind, absl::string_view value,
+                                             uint64_t from_index = 0,
+                                             size_t limit = 1000) const;
+  // Indices of entries whose time is in [from, to), by time then index.
+  absl::StatusOr<std::vector<uint64_t>> FindByTime(absl::Time from, absl::Time to,
+                                                   size_t limit = 1000) const;
+
+  // The last signed checkpoint (there is always one after Open).
+  SignedCheckpoint LatestCheckpoint() const;
+  // Waits until a signed checkpoint covers `min_size` entries.
+  // kDeadlineExceeded after `timeout`; kFailedPrecondition if poisoned.
+  absl::StatusOr<SignedCheckpoint> AwaitCheckpoint(uint64_t min_size,
+                                                   absl::Duration timeout) const;
+  // The verifier keys of the signers ("origin+hash+key"), in order.
+  std::vector<std::string> VerifierKeys() const;
+  std::vector<crypto::NoteVerifier> Verifiers() const;
+
+  // Merkle reads for any size <= size(). kOutOfRange beyond.
+  absl::StatusOr<Hash> RootAt(uint64_t tree_size) const;
+  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t tree_size) const;
+  absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t old_size,
+                                                     uint64_t tree_size) const;
+  // A c2sp.org/tlog-proof@v1 file for entry `index` against the latest
+  // checkpoint. kOutOfRange if the checkpoint does not cover it yet.
+  absl::StatusOr<std::string> InclusionProofFile(uint64_t index) const;
+  // A tlog-witness add-checkpoint body from `old_size` to the latest
+  // checkpoint. kOutOfRange if old_size is larger.
+  absl::StatusOr<std::string> ConsistencyProofBody(uint64_t old_size) const;
+
+  // Writes the latest checkpoint's tree as a C2SP tlog-tiles directory at
+  // `dir` (created if missing) plus `dir/vkeys` (docs/DIARIUM.md §6).
+  absl::Status Export(absl::string_view dir) const;
+
+  // Recomputes the tree from every stored entry and checks it against the
+  // latest checkpoint (signature included). OK, or verify.h's kDataLoss
+  // naming the first altered entry.
+  absl::Status Verify() const;
+
+  // Flushes memtables and compacts everything (for benchmarks and ops).
+  absl::Status Compact();
+  // Total size of the live SST and WAL files, in bytes.
+  absl::StatusOr<uint64_t> DiskUsage() const;
+
+  DiariumStats stats() const;
+
+ private:
+  struct Request;
+  Diarium(const DiariumOptions& options, std::string path, std::unique_ptr<rocksdb::DB> db);
+
+  absl::Status Load();
+  void SequencerLoop();
+  void CommitGroup(std::vector<Request>& group);
+  void MaybeCheckpoint();
+  absl::Status SignCheckpoint();
+  void Poison(const absl::Status& cause);
+  absl::Status CheckReadable(uint64_t end, uint64_t tree_size) const;
+  absl::StatusOr<Hash> ReadNode(rocksdb::Iterator* it, int level, uint64_t index) const;
+  absl::Status ReadNodes(int level, uint64_t begin, uint64_t end, std::vector<Hash>* out) const;
+
+  const DiariumOptions options_;
+  const std::string path_;
+  Clock* const clock_;
+  std::unique_ptr<rocksdb::DB> db_;
+
+  mutable absl::Mutex mu_;
+  absl::CondVar work_cv_;                 // sequencer: queue or shutdown
+  mutable absl::CondVar checkpoint_cv_;   // AwaitCheckpoint waiters
+  std::vector<Request> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status poison_ ABSL_GUARDED_BY(mu_);
+  uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;
+  SignedCheckpoint latest_ ABSL_GUARDED_BY(mu_);
+  DiariumStats stats_ ABSL_GUARDED_BY(mu_);
+
+  // Owned by the sequencer thread (and by Open before it starts).
+  Frontier frontier_;
+  CheckpointBody signed_;          // last signed checkpoint
+  absl::Time last_signed_at_ = absl::InfinitePast();
+
+  std::thread sequencer_;
+};
+
+}  // namespace sluss::storage
+
+#endif  // SLUSS_STORAGE_DIARIUM_H_
