@@ -355,7 +355,8 @@ void Diarium::SequencerLoop() {
           const absl::Duration wait =
               last_signed_at_ + options_.checkpoint_interval - clock_->Now();
           if (wait <= absl::ZeroDuration()) break;
-          work_cv_.WaitWithTimeout(&mu_, wait);
+          // Re-read the (injected) clock at least every 20 ms of real time.
+          work_cv_.WaitWithTimeout(&mu_, std::min(wait, absl::Milliseconds(20)));
         } else {
           work_cv_.Wait(&mu_);
         }

@@ -1,0 +1,370 @@
+// The store's contract (storage/diarium.h, docs/DIARIUM.md): appends,
+// reads, indexes, checkpoints, proofs, reopen, export, tamper detection.
+#include "storage/diarium.h"
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "base/file.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "storage/test_util.h"
+#include "storage/tiles.h"
+#include "storage/verify.h"
+
+namespace sluss::storage {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::kOrigin;
+using testing::ScratchDir;
+using testing::TestOptions;
+using testing::TestSigner;
+
+std::unique_ptr<Diarium> MustOpen(const DiariumOptions& o, const std::string& path) {
+  absl::StatusOr<std::unique_ptr<Diarium>> d = Diarium::Open(o, path);
+  EXPECT_TRUE(d.ok()) << d.status();
+  return d.ok() ? *std::move(d) : nullptr;
+}
+
+std::string Entry(uint64_t i) { return absl::StrCat("entry number ", i); }
+
+TEST(DiariumTest, OpenRejectsBadOptions) {
+  ScratchDir dir("db");
+  DiariumOptions o = TestOptions();
+  o.signers.clear();
+  EXPECT_THAT(Diarium::Open(o, dir.path()).status().message(), HasSubstr("signer"));
+  o = TestOptions();
+  o.signers = {TestSigner(1, "other.example/log")};
+  absl::Status s = Diarium::Open(o, dir.path()).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("named after the origin"));
+  o = TestOptions();
+  o.origin = "has space";
+  EXPECT_EQ(Diarium::Open(o, dir.path()).status().code(), absl::StatusCode::kInvalidArgument);
+  o = TestOptions();
+  o.create_if_missing = false;
+  EXPECT_EQ(Diarium::Open(o, dir.path() + "/none").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(DiariumTest, AppendReadAndIndexes) {
+  ScratchDir dir("db");
+  auto d = MustOpen(TestOptions(), dir.path());
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->size(), 0u);
+  EXPECT_EQ(d->LatestCheckpoint().body.size, 0u);
+  EXPECT_EQ(d->LatestCheckpoint().body.root, EmptyRoot());
+
+  const absl::Time t0 = absl::FromUnixSeconds(1700000000);
+  for (uint64_t i = 0; i < 20; ++i) {
+    IndexKeys keys;
+    keys.case_id = absl::StrCat("case-", i % 3);
+    keys.agency_ids = {"212000-0142/socialtjanst", absl::StrCat("agency-", i % 2)};
+    if (i % 5 == 0) keys.subject_pseudonyms = {"pseudo-A"};
+    keys.time = t0 + absl::Seconds(i);
+    absl::StatusOr<uint64_t> idx = d->Append(Entry(i), keys);
+    ASSERT_TRUE(idx.ok()) << idx.status();
+    EXPECT_EQ(*idx, i);
+  }
+  EXPECT_EQ(d->size(), 20u);
+  EXPECT_EQ(*d->Get(7), Entry(7));
+  absl::Status s = d->Get(20).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kOutOfRange);
+
+  std::vector<uint64_t> seen;
+  ASSERT_TRUE(d->ReadRange(3, 9, [&](uint64_t i, absl::string_view e) {
+                 EXPECT_EQ(e, Entry(i));
+                 seen.push_back(i);
+                 return true;
+               }).ok());
+  EXPECT_THAT(seen, ElementsAre(3, 4, 5, 6, 7, 8));
+  EXPECT_EQ(d->ReadRange(0, 21, [](uint64_t, absl::string_view) { return true; }).code(),
+            absl::StatusCode::kOutOfRange);
+
+  EXPECT_THAT(*d->Find(IndexKind::kCase, "case-1"), ElementsAre(1, 4, 7, 10, 13, 16, 19));
+  EXPECT_THAT(*d->Find(IndexKind::kCase, "case-1", 8, 2), ElementsAre(10, 13));
+  EXPECT_THAT(*d->Find(IndexKind::kSubject, "pseudo-A"), ElementsAre(0, 5, 10, 15));
+  EXPECT_EQ(d->Find(IndexKind::kAgency, "212000-0142/socialtjanst")->size(), 20u);
+  EXPECT_THAT(*d->Find(IndexKind::kAgency, "agency-1", 0, 3), ElementsAre(1, 3, 5));
+  // "case-1" must not match "case-10"-style prefixes of other values.
+  EXPECT_TRUE(d->Find(IndexKind::kCase, "case-")->empty());
+  EXPECT_THAT(*d->FindByTime(t0 + absl::Seconds(17), t0 + absl::Hours(1)),
+              ElementsAre(17, 18, 19));
+
+  EXPECT_EQ(d->Append(std::string(kMaxEntrySize + 1, 'x')).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(d->Append(std::string(kMaxEntrySize, 'x')).ok());
+  IndexKeys big;
+  big.case_id = std::string(70000, 'c');
+  EXPECT_EQ(d->Append("x", big).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(DiariumTest, ConcurrentAppendsAreDenseAndShareSyncs) {
+  ScratchDir dir("db");
+  auto d = MustOpen(TestOptions(), dir.path());
+  constexpr int kThreads = 16, kPerThread = 50;
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::set<uint64_t> indices;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < kPerThread; ++k) {
+        const std::string e = absl::StrCat("t", t, "k", k);
+        absl::StatusOr<uint64_t> idx = d->Append(e);
+        if (!idx.ok()) {
+          failures++;
+          continue;
+        }
+        // The entry stored under the returned index is this thread's.
+        if (*d->Get(*idx) != e) failures++;
+        std::lock_guard<std::mutex> l(mu);
+        indices.insert(*idx);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_EQ(indices.size(), size_t{kThreads * kPerThread});
+  EXPECT_EQ(*indices.begin(), 0u);
+  EXPECT_EQ(*indices.rbegin(), uint64_t{kThreads * kPerThread - 1});
+  const DiariumStats st = d->stats();
+  EXPECT_EQ(st.entries, uint64_t{kThreads * kPerThread});
+  EXPECT_LE(st.groups, st.entries);
+  EXPECT_TRUE(d->Verify().ok());
+}
+
+TEST(DiariumTest, AppendAsyncDeliversIndices) {
+  ScratchDir dir("db");
+  auto d = MustOpen(TestOptions(), dir.path());
+  absl::Mutex mu;
+  std::vector<uint64_t> got;
+  for (int i = 0; i < 100; ++i) {
+    d->AppendAsync(Entry(i), {}, [&](absl::StatusOr<uint64_t> r) {
+      ASSERT_TRUE(r.ok()) << r.status();
+      absl::MutexLock l(&mu);
+      got.push_back(*r);
+    });
+  }
+  auto done = [&] { return got.size() == 100; };
+  absl::MutexLock l(&mu);
+  mu.Await(absl::Condition(&done));
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(got[i], uint64_t(i));  // queue order = index order
+}
+
+TEST(DiariumTest, CheckpointsAreSignedByEveryKeyAndCoverAppends) {
+  ScratchDir dir("db");
+  DiariumOptions o = TestOptions();
+  o.signers = {TestSigner(1), TestSigner(2)};  // a key rotation in progress
+  auto d = MustOpen(o, dir.path());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(d->Append(Entry(i)).ok());
+  absl::StatusOr<SignedCheckpoint> cp = d->AwaitCheckpoint(10, absl::Seconds(10));
+  ASSERT_TRUE(cp.ok()) << cp.status();
+  EXPECT_EQ(cp->body.size, 10u);
+  EXPECT_EQ(cp->body.root, *d->RootAt(10));
+  // Each key alone verifies the note; both signatures are present.
+  for (const auto& v : d->Verifiers()) {
+    absl::StatusOr<SignedCheckpoint> opened =
+        OpenCheckpoint(cp->note, kOrigin, std::vector<crypto::NoteVerifier>{v});
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    EXPECT_EQ(opened->body, cp->body);
+  }
+  auto all = crypto::OpenNote(cp->note, d->Verifiers());
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->verified.size(), 2u);
+  EXPECT_EQ(all->text, absl::StrCat(kOrigin, "\n10\n", HashToBase64(cp->body.root), "\n"));
+  // A key of another log does not verify it.
+  auto other = TestSigner(9, "other.example/log");
+  EXPECT_EQ(OpenCheckpoint(cp->note, kOrigin, {other->verifier()}).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(d->AwaitCheckpoint(11, absl::Milliseconds(20)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST(DiariumTest, CheckpointIntervalUsesInjectedClock) {
+  ScratchDir dir("db");
+  FakeClock clock(absl::FromUnixSeconds(1700000000));
+  DiariumOptions o = TestOptions();
+  o.clock = &clock;
+  o.checkpoint_interval = absl::Seconds(10);
+  auto d = MustOpen(o, dir.path());  // signs the empty tree at open
+  ASSERT_TRUE(d->Append("a").ok());
+  // The fake clock has not moved: no new checkpoint may be signed.
+  EXPECT_EQ(d->AwaitCheckpoint(1, absl::Milliseconds(50)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  clock.Advance(absl::Seconds(10));
+  absl::StatusOr<SignedCheckpoint> cp = d->AwaitCheckpoint(1, absl::Seconds(10));
+  ASSERT_TRUE(cp.ok()) << cp.status();
+  EXPECT_EQ(cp->body.size, 1u);
+}
+
+TEST(DiariumTest, ReopenKeepsTreeAndRefusesOtherOrigin) {
+  ScratchDir dir("db");
+  Hash root;
+  {
+    auto d = MustOpen(TestOptions(), dir.path());
+    for (int i = 0; i < 37; ++i) ASSERT_TRUE(d->Append(Entry(i)).ok());
+    root = *d->RootAt(37);
+  }
+  {
+    auto d = MustOpen(TestOptions(), dir.path());
+    ASSERT_NE(d, nullptr);
+    EXPECT_EQ(d->size(), 37u);
+    EXPECT_EQ(d->LatestCheckpoint().body.size, 37u);
+    EXPECT_EQ(d->LatestCheckpoint().body.root, root);
+    EXPECT_EQ(*d->Append("more"), 37u);
+    EXPECT_TRUE(d->Verify().ok());
+  }
+  DiariumOptions o = TestOptions();
+  o.origin = "diarium.sluss.example/other";
+  o.signers = {TestSigner(1, o.origin)};
+  absl::Status s = Diarium::Open(o, dir.path()).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("kommun-lund"));
+}
+
+TEST(DiariumTest, ProofFilesVerify) {
+  ScratchDir dir("db");
+  auto d = MustOpen(TestOptions(), dir.path());
+  for (int i = 0; i < 13; ++i) ASSERT_TRUE(d->Append(Entry(i)).ok());
+  const SignedCheckpoint old_cp = *d->AwaitCheckpoint(13, absl::Seconds(10));
+  for (int i = 13; i < 40; ++i) ASSERT_TRUE(d->Append(Entry(i)).ok());
+  const SignedCheckpoint cp = *d->AwaitCheckpoint(40, absl::Seconds(10));
+  const auto verifiers = d->Verifiers();
+  for (uint64_t i = 0; i < 40; ++i) {
+    absl::StatusOr<std::string> file = d->InclusionProofFile(i);
+    ASSERT_TRUE(file.ok()) << file.status();
+    EXPECT_TRUE(absl::StartsWith(*file, absl::StrCat("c2sp.org/tlog-proof@v1\nindex ", i, "\n")));
+    EXPECT_TRUE(absl::EndsWith(*file, absl::StrCat("\n\n", cp.note)));
+    EXPECT_TRUE(VerifyInclusionProofFile(*file, Entry(i), kOrigin, verifiers).ok()) << i;
+    absl::Status bad = VerifyInclusionProofFile(*file, Entry(i + 1), kOrigin, verifiers);
+    EXPECT_EQ(bad.code(), absl::StatusCode::kDataLoss);
+  }
+  EXPECT_EQ(d->InclusionProofFile(40).status().code(), absl::StatusCode::kOutOfRange);
+
+  absl::StatusOr<std::string> body = d->ConsistencyProofBody(13);
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_TRUE(absl::StartsWith(*body, "old 13\n"));
+  absl::StatusOr<ConsistencyBody> parsed = ParseConsistencyBody(*body);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  absl::StatusOr<SignedCheckpoint> opened = OpenCheckpoint(parsed->checkpoint, kOrigin, verifiers);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_TRUE(VerifyConsistency(13, opened->body.size, old_cp.body.root, opened->body.root,
+                                parsed->proof)
+                  .ok());
+  EXPECT_EQ(FormatConsistencyBody(*parsed), *body);
+  EXPECT_TRUE(absl::StartsWith(*d->ConsistencyProofBody(0), "old 0\n\n"));
+}
+
+TEST(DiariumTest, ExportWritesTlogTilesLayout) {
+  ScratchDir dir("db");
+  ScratchDir out("export");
+  auto d = MustOpen(TestOptions(), dir.path());
+  for (int i = 0; i < 600; ++i) {
+    d->AppendAsync(Entry(i), {}, [](absl::StatusOr<uint64_t> r) { ASSERT_TRUE(r.ok()); });
+  }
+  ASSERT_TRUE(d->AwaitCheckpoint(600, absl::Seconds(30)).ok());
+  ASSERT_TRUE(d->Export(out.path()).ok());
+  auto exists = [&](const std::string& p) { return std::filesystem::exists(out.path() + "/" + p); };
+  for (const char* p : {"checkpoint", "vkeys", "tile/0/000", "tile/0/001", "tile/0/002.p/88",
+                        "tile/1/000.p/2", "tile/entries/000", "tile/entries/001",
+                        "tile/entries/002.p/88"}) {
+    EXPECT_TRUE(exists(p)) << p;
+  }
+  EXPECT_FALSE(exists("tile/0/002"));
+  EXPECT_EQ(std::filesystem::file_size(out.path() + "/tile/0/000"), 8192u);
+  EXPECT_EQ(std::filesystem::file_size(out.path() + "/tile/1/000.p/2"), 64u);
+  EXPECT_EQ(*ReadFile(out.path() + "/checkpoint"), d->LatestCheckpoint().note);
+  EXPECT_EQ(*ReadFile(out.path() + "/vkeys"), d->VerifierKeys()[0] + "\n");
+  // Bundle 1 starts with entry 256, 16-bit big-endian length first.
+  std::string bundle = *ReadFile(out.path() + "/tile/entries/001");
+  const std::string e = Entry(256);
+  ASSERT_GE(bundle.size(), 2 + e.size());
+  EXPECT_EQ(static_cast<unsigned char>(bundle[0]) * 256 + static_cast<unsigned char>(bundle[1]),
+            e.size());
+  EXPECT_EQ(bundle.substr(2, e.size()), e);
+  // Level-0 tile hash j is the leaf hash of entry 256 + j.
+  std::string tile = *ReadFile(out.path() + "/tile/0/001");
+  const Hash leaf = LeafHash(e);
+  EXPECT_EQ(tile.substr(0, 32), std::string(crypto::AsStringView(leaf)));
+}
+
+TEST(TilesTest, PathEncoding) {
+  EXPECT_EQ(EncodeTileIndex(0), "000");
+  EXPECT_EQ(EncodeTileIndex(5), "005");
+  EXPECT_EQ(EncodeTileIndex(1000), "x001/000");
+  EXPECT_EQ(EncodeTileIndex(1234067), "x001/x234/067");
+  EXPECT_EQ(TilePath(2, 1234067, 256), "tile/2/x001/x234/067");
+  EXPECT_EQ(TilePath(0, 7, 17), "tile/0/007.p/17");
+  EXPECT_EQ(EntryBundlePath(1000, 1), "tile/entries/x001/000.p/1");
+}
+
+// Flip one byte of one stored entry, the way someone with write access to
+// the RocksDB files would (through RocksDB, so checksums stay valid).
+void TamperEntry(const std::string& path, uint64_t index, bool also_leaf_hash) {
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Options o;
+  ASSERT_TRUE(rocksdb::DB::Open(o, path, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string v;
+  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), testing::RawEntryKey(index), &v).ok());
+  v[v.size() / 2] ^= 0x01;
+  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), testing::RawEntryKey(index), v).ok());
+  if (also_leaf_hash) {
+    // Rewrite the leaf hash too: find the level-0 run holding `index`.
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    it->SeekForPrev(testing::RawHashRunKey(0, index));
+    ASSERT_TRUE(it->Valid());
+    uint64_t first = 0;
+    for (int i = 0; i < 8; ++i) first = (first << 8) | static_cast<unsigned char>(it->key()[2 + i]);
+    std::string run = it->value().ToString();
+    const Hash leaf = LeafHash(v);
+    run.replace((index - first) * 32, 32, std::string(crypto::AsStringView(leaf)));
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), it->key(), run).ok());
+  }
+  ASSERT_TRUE(db->Close().ok());
+}
+
+TEST(DiariumTest, TamperedEntryIsNamed) {
+  ScratchDir dir("db");
+  {
+    auto d = MustOpen(TestOptions(), dir.path());
+    for (int i = 0; i < 100; ++i) {
+      d->AppendAsync(Entry(i), {}, [](absl::StatusOr<uint64_t> r) { ASSERT_TRUE(r.ok()); });
+    }
+    ASSERT_TRUE(d->AwaitCheckpoint(100, absl::Seconds(30)).ok());
+    ASSERT_TRUE(d->Verify().ok());
+  }
+  TamperEntry(dir.path(), 17, /*also_leaf_hash=*/false);
+  auto d = MustOpen(TestOptions(), dir.path());
+  absl::Status s = d->Verify();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(s.message(), HasSubstr("entry 17 does not match the signed tree"));
+  EXPECT_EQ(BadEntryIndex(s), std::optional<uint64_t>(17));
+}
+
+TEST(DiariumTest, TamperedEntryAndLeafHashIsStillNamed) {
+  ScratchDir dir("db");
+  {
+    auto d = MustOpen(TestOptions(), dir.path());
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(d->Append(Entry(i)).ok());
+  }
+  TamperEntry(dir.path(), 42, /*also_leaf_hash=*/true);
+  auto d = MustOpen(TestOptions(), dir.path());
+  absl::Status s = d->Verify();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  // Entry 42's sibling is 43: the descent can only narrow it to [42, 44).
+  ASSERT_TRUE(BadEntryIndex(s).has_value()) << s;
+  EXPECT_EQ(*BadEntryIndex(s), 42u) << s;
+  EXPECT_THAT(s.message(), HasSubstr("[42, 44)"));
+}
+
+}  // namespace
+}  // namespace sluss::storage
