@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <random>
 
@@ -29,9 +30,10 @@ namespace {
 using testing::CrashEntry;
 using testing::CrashRecord;
 
+// The child is built into the same bin/ directory as this test.
 std::string ChildPath() {
-  const char* bin = std::getenv("SLUSS_BIN_DIR");
-  return absl::StrCat(bin != nullptr ? bin : ".", "/diarium_crash_child");
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
+  return (self.parent_path() / "diarium_crash_child").string();
 }
 
 struct RoundResult {

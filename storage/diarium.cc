@@ -7,6 +7,8 @@
 // checkpoint if the interval allows.
 #include "storage/diarium.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <bit>
 #include <filesystem>
@@ -35,6 +37,10 @@ constexpr char kIndexPrefix = 'i';
 constexpr char kTimePrefix = 't';
 constexpr char kMetaPrefix = 'm';
 constexpr absl::string_view kFormatVersion = "sluss-diarium-v1";
+// Hash runs never cross a multiple of this many node indices (§2.2).
+constexpr uint64_t kRunAlign = 256;
+// Groups written but not yet synced, at most (bounds memory under AppendAsync floods).
+constexpr size_t kMaxPendingGroups = 1;
 
 void PutBe64(std::string* out, uint64_t v) {
   for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -193,6 +199,7 @@ absl::StatusOr<std::unique_ptr<Diarium>> Diarium::Open(const DiariumOptions& opt
   std::unique_ptr<Diarium> d(new Diarium(options, dir, std::unique_ptr<rocksdb::DB>(raw)));
   SLUSS_RETURN_IF_ERROR(Annotate(d->Load(), absl::StrCat("diarium: opening ", dir)));
   d->sequencer_ = std::thread([p = d.get()] { p->SequencerLoop(); });
+  d->syncer_ = std::thread([p = d.get()] { p->SyncerLoop(); });
   return d;
 }
 
@@ -237,6 +244,7 @@ absl::Status Diarium::Load() {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
     auto reader = [&](int level, uint64_t index) { return ReadNode(it.get(), level, index); };
     SLUSS_ASSIGN_OR_RETURN(frontier_, Frontier::Load(size, reader));
+    durable_ = frontier_;
   }
 
   {
@@ -279,8 +287,17 @@ Diarium::~Diarium() {
     absl::MutexLock l(&mu_);
     stopping_ = true;
     work_cv_.Signal();
+    sync_cv_.Signal();
   }
   if (sequencer_.joinable()) sequencer_.join();
+  if (syncer_.joinable()) syncer_.join();
+  bool poisoned;
+  {
+    absl::MutexLock l(&mu_);
+    poisoned = !poison_.ok();
+  }
+  // A clean close flushes the memtable, so the next Open replays no WAL.
+  if (!poisoned) db_->Flush(rocksdb::FlushOptions()).PermitUncheckedError();
   db_->Close().PermitUncheckedError();
 }
 
@@ -304,7 +321,6 @@ absl::StatusOr<uint64_t> Diarium::Append(absl::string_view entry, const IndexKey
     absl::MutexLock l(&mu_);
     if (!poison_.ok()) return poison_;
     if (stopping_) return absl::UnavailableError("diarium: closing");
-    queued_bytes_ += entry.size();
     queue_.push_back(std::move(r));
     work_cv_.Signal();
   }
@@ -335,7 +351,6 @@ void Diarium::AppendAsync(std::string entry, IndexKeys keys, AppendCallback done
     } else if (stopping_) {
       refused = absl::UnavailableError("diarium: closing");
     } else {
-      queued_bytes_ += r.owned_entry.size();
       queue_.push_back(std::move(r));
       work_cv_.Signal();
       return;
@@ -344,24 +359,25 @@ void Diarium::AppendAsync(std::string entry, IndexKeys keys, AppendCallback done
   r.done(refused);
 }
 
+// Stage 1 of the write pipeline (docs/DIARIUM.md §1): take every queued
+// request (up to the group limits), assign indices, build one WriteBatch
+// (entries, index rows, hash runs) and write it to the WAL without syncing;
+// then hand the group to the syncer. While the syncer waits for the disk,
+// this thread already builds and writes the next group.
 void Diarium::SequencerLoop() {
-  std::vector<Request> group;
+  pthread_setname_np(pthread_self(), "diarium-seq");
   while (true) {
-    bool stop = false;
+    std::vector<Request> group;
     {
       absl::MutexLock l(&mu_);
-      while (queue_.empty() && !stopping_) {
-        if (frontier_.size() > signed_.size && poison_.ok()) {
-          const absl::Duration wait =
-              last_signed_at_ + options_.checkpoint_interval - clock_->Now();
-          if (wait <= absl::ZeroDuration()) break;
-          // Re-read the (injected) clock at least every 20 ms of real time.
-          work_cv_.WaitWithTimeout(&mu_, std::min(wait, absl::Milliseconds(20)));
-        } else {
-          work_cv_.Wait(&mu_);
-        }
+      while ((queue_.empty() || pending_.size() >= kMaxPendingGroups) && !stopping_) {
+        work_cv_.Wait(&mu_);
       }
-      stop = queue_.empty() && stopping_;
+      if (queue_.empty() && stopping_) {
+        sequencer_done_ = true;
+        sync_cv_.Signal();
+        return;
+      }
       size_t n = 0, bytes = 0;
       while (n < queue_.size() && n < options_.max_group_entries &&
              (n == 0 || bytes + queue_[n].entry().size() <= options_.max_group_bytes)) {
@@ -375,27 +391,12 @@ void Diarium::SequencerLoop() {
                      std::make_move_iterator(queue_.begin() + n));
         queue_.erase(queue_.begin(), queue_.begin() + n);
       }
-      queued_bytes_ -= bytes;
     }
-    if (!group.empty()) CommitGroup(group);
-    group.clear();
-    if (stop) {
-      // Final checkpoint for whatever is durable and uncovered.
-      if (frontier_.size() > signed_.size) {
-        bool ok;
-        {
-          absl::MutexLock l(&mu_);
-          ok = poison_.ok();
-        }
-        if (ok) SignCheckpoint().IgnoreError();
-      }
-      return;
-    }
-    MaybeCheckpoint();
+    WriteGroup(std::move(group));
   }
 }
 
-void Diarium::CommitGroup(std::vector<Request>& group) {
+void Diarium::WriteGroup(std::vector<Request> group) {
   absl::Status poisoned;
   {
     absl::MutexLock l(&mu_);
@@ -406,39 +407,54 @@ void Diarium::CommitGroup(std::vector<Request>& group) {
     return;
   }
   const uint64_t n = frontier_.size();
+  // Keys go into the batch in ascending order ('e' < 'h' < 'i' < 't'): the
+  // memtable's skiplist inserts a sorted run from a cached splice, several
+  // times cheaper than keys in arbitrary order.
   rocksdb::WriteBatch batch;
   std::vector<Hash> leaves;
   leaves.reserve(group.size());
-  std::string key;
+  std::vector<std::string> index_rows;
+  std::vector<std::string> time_rows;
   for (size_t i = 0; i < group.size(); ++i) {
     const Request& r = group[i];
     const uint64_t index = n + i;
-    const absl::string_view entry = r.entry();
     const IndexKeys& keys = r.keys();
-    batch.Put(EntryKey(index), ToSlice(entry));
-    auto put_index = [&](IndexKind kind, absl::string_view v) {
-      key = IndexPrefix(kind, v);
+    batch.Put(EntryKey(index), ToSlice(r.entry()));
+    auto add_index = [&](IndexKind kind, absl::string_view v) {
+      std::string key = IndexPrefix(kind, v);
       PutBe64(&key, index);
-      batch.Put(key, rocksdb::Slice());
+      index_rows.push_back(std::move(key));
     };
-    if (!keys.case_id.empty()) put_index(IndexKind::kCase, keys.case_id);
-    for (const auto& a : keys.agency_ids) put_index(IndexKind::kAgency, a);
-    for (const auto& p : keys.subject_pseudonyms) put_index(IndexKind::kSubject, p);
+    if (!keys.case_id.empty()) add_index(IndexKind::kCase, keys.case_id);
+    for (const auto& a : keys.agency_ids) add_index(IndexKind::kAgency, a);
+    for (const auto& p : keys.subject_pseudonyms) add_index(IndexKind::kSubject, p);
     if (keys.time.has_value()) {
-      key = TimeRowPrefix(*keys.time);
+      std::string key = TimeRowPrefix(*keys.time);
       PutBe64(&key, index);
-      batch.Put(key, rocksdb::Slice());
+      time_rows.push_back(std::move(key));
     }
     leaves.push_back(r.leaf);
   }
   Frontier next = frontier_;
   next.Append(leaves, [&](int level, uint64_t first, absl::Span<const Hash> run) {
-    batch.Put(HashRunKey(level, first),
-              rocksdb::Slice(reinterpret_cast<const char*>(run.data()), run.size() * 32));
+    // Cut at multiples of kRunAlign, so a lookup reads at most 8 KiB
+    // however large the group (docs/DIARIUM.md §2.2).
+    while (!run.empty()) {
+      const uint64_t room = kRunAlign - first % kRunAlign;
+      const size_t take = static_cast<size_t>(std::min<uint64_t>(room, run.size()));
+      batch.Put(HashRunKey(level, first),
+                rocksdb::Slice(reinterpret_cast<const char*>(run.data()), take * 32));
+      run.remove_prefix(take);
+      first += take;
+    }
   });
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  const rocksdb::Status s = db_->Write(wo, &batch);
+  std::sort(index_rows.begin(), index_rows.end());
+  for (const std::string& k : index_rows) batch.Put(k, rocksdb::Slice());
+  std::sort(time_rows.begin(), time_rows.end());
+  for (const std::string& k : time_rows) batch.Put(k, rocksdb::Slice());
+  // Written to the WAL (one atomic record) but not synced: invisible to our
+  // readers, which never look past the durable size_.
+  const rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
   if (!s.ok()) {
     const absl::Status err = FromRocks(
         s, absl::StrCat("diarium: writing entries ", n, "..", n + group.size() - 1));
@@ -447,14 +463,87 @@ void Diarium::CommitGroup(std::vector<Request>& group) {
     return;
   }
   frontier_ = next;
+  absl::MutexLock l(&mu_);
+  pending_.push_back(PendingGroup{std::move(group), next});
+  sync_cv_.Signal();
+}
+
+// Stage 2: one WAL sync covers every group written so far (group commit
+// across groups); then acknowledge them in index order, and sign a
+// checkpoint for the durable tree when the interval allows.
+void Diarium::SyncerLoop() {
+  pthread_setname_np(pthread_self(), "diarium-sync");
+  while (true) {
+    std::vector<PendingGroup> groups;
+    bool done = false;
+    {
+      absl::MutexLock l(&mu_);
+      while (pending_.empty() && !sequencer_done_) {
+        if (durable_.size() > signed_.size && poison_.ok()) {
+          const absl::Duration wait =
+              last_signed_at_ + options_.checkpoint_interval - clock_->Now();
+          if (wait <= absl::ZeroDuration()) break;
+          // Re-read the (injected) clock at least every 20 ms of real time.
+          sync_cv_.WaitWithTimeout(&mu_, std::min(wait, absl::Milliseconds(20)));
+        } else {
+          sync_cv_.Wait(&mu_);
+        }
+      }
+      done = pending_.empty() && sequencer_done_;
+      groups.swap(pending_);
+      work_cv_.Signal();  // room in pending_ again
+    }
+    if (!groups.empty()) SyncGroups(groups);
+    if (done) {
+      // Final checkpoint for whatever is durable and uncovered.
+      absl::Status poisoned;
+      {
+        absl::MutexLock l(&mu_);
+        poisoned = poison_;
+      }
+      if (poisoned.ok() && durable_.size() > signed_.size) SignCheckpoint().IgnoreError();
+      return;
+    }
+    MaybeCheckpoint();
+  }
+}
+
+void Diarium::SyncGroups(std::vector<PendingGroup>& groups) {
+  absl::Status status;
   {
     absl::MutexLock l(&mu_);
-    size_ = next.size();
-    stats_.groups++;
-    stats_.entries += group.size();
-    stats_.max_group = std::max<uint64_t>(stats_.max_group, group.size());
+    status = poison_;
   }
-  for (size_t i = 0; i < group.size(); ++i) group[i].done(n + i);
+  if (status.ok()) {
+    const rocksdb::Status s = db_->SyncWAL();
+    if (!s.ok()) {
+      status = FromRocks(s, absl::StrCat("diarium: syncing entries ",
+                                         groups.front().after.size() - groups.front().requests.size(),
+                                         "..", groups.back().after.size() - 1));
+      Poison(status);
+    }
+  }
+  if (!status.ok()) {
+    for (PendingGroup& g : groups) {
+      for (Request& r : g.requests) r.done(status);
+    }
+    return;
+  }
+  durable_ = groups.back().after;
+  {
+    absl::MutexLock l(&mu_);
+    size_ = durable_.size();
+    for (const PendingGroup& g : groups) {
+      stats_.groups++;
+      stats_.entries += g.requests.size();
+      stats_.max_group = std::max<uint64_t>(stats_.max_group, g.requests.size());
+    }
+    stats_.syncs++;
+  }
+  for (PendingGroup& g : groups) {
+    const uint64_t first = g.after.size() - g.requests.size();
+    for (size_t i = 0; i < g.requests.size(); ++i) g.requests[i].done(first + i);
+  }
 }
 
 void Diarium::Poison(const absl::Status& cause) {
@@ -463,12 +552,13 @@ void Diarium::Poison(const absl::Status& cause) {
   poison_ = absl::FailedPreconditionError(absl::StrCat(
       "diarium: refusing appends after a failed write (", cause.message(),
       "); close and reopen the log"));
-  // Requests already queued are failed by CommitGroup with this status.
+  // Requests already queued or pending are failed with this status by the
+  // sequencer and the syncer.
   checkpoint_cv_.SignalAll();
 }
 
 void Diarium::MaybeCheckpoint() {
-  if (frontier_.size() <= signed_.size) return;
+  if (durable_.size() <= signed_.size) return;
   {
     absl::MutexLock l(&mu_);
     if (!poison_.ok()) return;
@@ -478,7 +568,7 @@ void Diarium::MaybeCheckpoint() {
 }
 
 absl::Status Diarium::SignCheckpoint() {
-  const CheckpointBody body{options_.origin, frontier_.size(), frontier_.Root()};
+  const CheckpointBody body{options_.origin, durable_.size(), durable_.Root()};
   // Never sign a tree that does not extend the last signed one: prove it
   // from the stored nodes and check the proof independently.
   if (signed_.size > 0) {
@@ -504,9 +594,9 @@ absl::Status Diarium::SignCheckpoint() {
   }
   rocksdb::WriteOptions wo;
   {
-    // Idle: make it durable now. Busy: the next group's sync covers it.
+    // Idle: make it durable now. Busy: the next sync covers it.
     absl::MutexLock l(&mu_);
-    wo.sync = queue_.empty();
+    wo.sync = queue_.empty() && pending_.empty();
   }
   const rocksdb::Status s = db_->Put(wo, MetaKey("checkpoint"), *note);
   if (!s.ok()) {

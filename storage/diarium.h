@@ -12,8 +12,10 @@
 //
 // Thread safety: a Diarium is safe for concurrent use by any number of
 // threads without external locking. Appends are sequenced by one internal
-// thread (group commit); reads run on the caller's thread and see every
-// acknowledged entry.
+// sequencer thread, which writes each group of queued appends as one
+// WriteBatch; a second internal thread syncs the WAL (one sync covers every
+// group written so far), acknowledges, and signs checkpoints. Reads run on
+// the caller's thread and see exactly the acknowledged entries.
 //
 // Entries are opaque bytes (the broker's serialized sluss.v1 entries), at
 // most kMaxEntrySize bytes, stored and hashed verbatim.
@@ -91,7 +93,8 @@ struct DiariumOptions {
 
 // Counters since Open, for benchmarks and monitoring.
 struct DiariumStats {
-  uint64_t groups = 0;       // group commits (synced batches)
+  uint64_t groups = 0;       // groups (one WriteBatch each)
+  uint64_t syncs = 0;        // WAL syncs (each covers one or more groups)
   uint64_t entries = 0;      // entries appended
   uint64_t max_group = 0;    // largest group, in entries
   uint64_t checkpoints = 0;  // checkpoints signed
@@ -99,9 +102,9 @@ struct DiariumStats {
 
 class Diarium {
  public:
-  // Called on the sequencer thread once the append is durable (index) or has
-  // failed. Must be quick and must not call back into the Diarium's append
-  // or await methods.
+  // Called on the diarium's syncer thread once the append is durable
+  // (index) or has failed. Must be quick and must not call back into the
+  // Diarium's append or await methods.
   using AppendCallback = std::function<void(absl::StatusOr<uint64_t>)>;
 
   // Opens or creates the log in directory `path`. O(log n): reads the tree
@@ -126,7 +129,7 @@ class Diarium {
   // kFailedPrecondition (store poisoned by an earlier failure; reopen).
   // After an error the entry may or may not be in the log.
   absl::StatusOr<uint64_t> Append(absl::string_view entry, const IndexKeys& keys = {});
-  // As Append, without blocking: `done` runs on the sequencer thread (or,
+  // As Append, without blocking: `done` runs on the syncer thread (or,
   // for an immediate refusal, on the caller's thread before returning).
   void AppendAsync(std::string entry, IndexKeys keys, AppendCallback done);
 
@@ -191,9 +194,15 @@ class Diarium {
   struct Request;
   Diarium(const DiariumOptions& options, std::string path, std::unique_ptr<rocksdb::DB> db);
 
+  struct PendingGroup {
+    std::vector<Request> requests;
+    Frontier after;  // the tree once this group is in
+  };
   absl::Status Load();
   void SequencerLoop();
-  void CommitGroup(std::vector<Request>& group);
+  void WriteGroup(std::vector<Request> group);
+  void SyncerLoop();
+  void SyncGroups(std::vector<PendingGroup>& groups);
   void MaybeCheckpoint();
   absl::Status SignCheckpoint();
   void Poison(const absl::Status& cause);
@@ -207,22 +216,29 @@ class Diarium {
   std::unique_ptr<rocksdb::DB> db_;
 
   mutable absl::Mutex mu_;
-  absl::CondVar work_cv_;                 // sequencer: queue or shutdown
+  absl::CondVar work_cv_;                 // sequencer: queue, room, shutdown
+  absl::CondVar sync_cv_;                 // syncer: pending groups, shutdown
   mutable absl::CondVar checkpoint_cv_;   // AwaitCheckpoint waiters
   std::vector<Request> queue_ ABSL_GUARDED_BY(mu_);
-  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<PendingGroup> pending_ ABSL_GUARDED_BY(mu_);  // written, not synced
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool sequencer_done_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status poison_ ABSL_GUARDED_BY(mu_);
-  uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;  // durable, acknowledged
   SignedCheckpoint latest_ ABSL_GUARDED_BY(mu_);
   DiariumStats stats_ ABSL_GUARDED_BY(mu_);
 
-  // Owned by the sequencer thread (and by Open before it starts).
+  // Owned by the sequencer thread (and by Open before it starts): the tree
+  // including groups written but not yet synced.
   Frontier frontier_;
-  CheckpointBody signed_;          // last signed checkpoint
+  // Owned by the syncer thread (and by Open): the durable tree and the
+  // last signed checkpoint.
+  Frontier durable_;
+  CheckpointBody signed_;
   absl::Time last_signed_at_ = absl::InfinitePast();
 
   std::thread sequencer_;
+  std::thread syncer_;
 };
 
 }  // namespace sluss::storage

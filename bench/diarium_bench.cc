@@ -1,0 +1,344 @@
+// diarium_bench: the figures of docs/PERFORMANCE.md "Diarium (storage/)",
+// each beside its ceiling measured in the same run.
+//
+//   cmake --preset release && cmake --build build/release -j2 --target diarium_bench
+//   build/release/bin/diarium_bench [--dir=var/diarium-bench] [--seconds=5]
+//                                   [--big=10000000] [--proofs=20000]
+//
+// 1. Durable 1 KiB appends, 64 appender threads (each entry with 5 index
+//    rows: case, 2 agencies, pseudonym, time), and the latency from Append
+//    to the publication of a signed checkpoint covering the entry.
+// 2. Ceiling (a): raw RocksDB, 64 threads, synced 1 KiB Puts.
+// 3. Ceiling (b): one writer, synced WriteBatches of the diarium's mean group
+//    size, 1 KiB values, no Merkle work, no index rows.
+// 4. Bytes on disk per 1 KiB entry after compaction (log of step 1).
+// 5. A big log (default 10M entries of 32 bytes, appended with AppendAsync so
+//    groups are large): build time, Open time after a clean close, and
+//    inclusion proofs for random entries.
+#include <algorithm>
+#include <atomic>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "crypto/keys.h"
+#include "crypto/note.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "storage/diarium.h"
+
+namespace {
+
+using sluss::storage::Diarium;
+using sluss::storage::DiariumOptions;
+
+constexpr int kThreads = 64;
+constexpr size_t kValueSize = 1024;
+constexpr char kOrigin[] = "diarium.sluss.example/bench";
+
+struct Flags {
+  std::string dir = "var/diarium-bench";
+  int seconds = 5;
+  uint64_t big = 10'000'000;
+  int proofs = 20000;
+  bool ceilings = true;
+};
+
+Flags ParseFlags(int argc, char** argv) {
+  Flags f;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view a = argv[i];
+    auto value = [&](absl::string_view name) -> std::optional<std::string> {
+      if (absl::StartsWith(a, name)) return std::string(a.substr(name.size()));
+      return std::nullopt;
+    };
+    if (auto v1 = value("--dir=")) {
+      f.dir = *v1;
+    } else if (auto v2 = value("--seconds=")) {
+      f.seconds = std::stoi(*v2);
+    } else if (auto v3 = value("--big=")) {
+      f.big = std::stoull(*v3);
+    } else if (auto v4 = value("--proofs=")) {
+      f.proofs = std::stoi(*v4);
+    } else if (a == "--no-ceilings") {
+      f.ceilings = false;
+    } else {
+      std::fprintf(stderr, "unknown flag %s\n", argv[i]);
+      std::exit(2);
+    }
+  }
+  return f;
+}
+
+DiariumOptions Options() {
+  DiariumOptions o;
+  o.origin = kOrigin;
+  auto key = sluss::crypto::Ed25519SigningKey::FromSeed(std::string(32, 7));
+  o.signers = {std::make_shared<const sluss::crypto::NoteSigner>(
+      *sluss::crypto::NoteSigner::Create(kOrigin, *std::move(key)))};
+  return o;
+}
+
+std::string RandomValue(std::mt19937_64& rng, size_t n) {
+  std::string v(n, '\0');
+  for (size_t i = 0; i < n; i += 8) {
+    const uint64_t x = rng();
+    std::memcpy(v.data() + i, &x, std::min<size_t>(8, n - i));
+  }
+  return v;
+}
+
+double Percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+void Die(const absl::Status& s, const char* what) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
+    std::exit(1);
+  }
+}
+
+struct AppendResult {
+  double per_sec = 0;
+  double mean_group = 0;
+  uint64_t max_group = 0;
+  uint64_t entries = 0;
+  double cp_p50_ms = 0, cp_p99_ms = 0, cp_max_ms = 0;
+  double bytes_per_entry = 0;
+};
+
+AppendResult BenchDiarium(const std::string& dir, int seconds) {
+  std::filesystem::remove_all(dir);
+  auto opened = Diarium::Open(Options(), dir);
+  Die(opened.status(), "open");
+  Diarium& d = **opened;
+  const uint64_t kMaxEntries = 4'000'000;
+  std::vector<std::atomic<int64_t>> start_ns(kMaxEntries);
+  struct Published { uint64_t size; int64_t ns; };
+  std::vector<Published> published;
+  std::atomic<bool> stop{false};
+  std::thread observer([&] {
+    uint64_t last = d.LatestCheckpoint().body.size;
+    while (!stop) {
+      auto cp = d.AwaitCheckpoint(last + 1, absl::Milliseconds(200));
+      if (!cp.ok()) continue;
+      published.push_back({cp->body.size, absl::GetCurrentTimeNanos()});
+      last = cp->body.size;
+    }
+  });
+  const DiariumOptions ignored;
+  std::atomic<uint64_t> done{0};
+  const absl::Time t0 = absl::Now();
+  const absl::Time end = t0 + absl::Seconds(seconds);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937_64 rng(t);
+      sluss::storage::IndexKeys keys;
+      keys.agency_ids = {"212000-0142/socialtjanst", absl::StrCat("202100-", 1000 + t % 8, "/polis")};
+      for (uint64_t k = 0; absl::Now() < end; ++k) {
+        const std::string e = RandomValue(rng, kValueSize);
+        keys.case_id = absl::StrCat("2024-", t, "-", k / 10);
+        keys.subject_pseudonyms = {absl::StrCat("p", rng() % 100000)};
+        keys.time = absl::Now();
+        const int64_t s = absl::GetCurrentTimeNanos();
+        auto idx = d.Append(e, keys);
+        Die(idx.status(), "append");
+        if (*idx < kMaxEntries) start_ns[*idx].store(s, std::memory_order_relaxed);
+        done++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const double elapsed = absl::ToDoubleSeconds(absl::Now() - t0);
+  // Let the last checkpoint land, then stop the observer.
+  (void)d.AwaitCheckpoint(d.size(), absl::Seconds(5));
+  absl::SleepFor(absl::Milliseconds(50));
+  stop = true;
+  observer.join();
+  (void)ignored;
+
+  AppendResult r;
+  r.entries = done.load();
+  r.per_sec = r.entries / elapsed;
+  const sluss::storage::DiariumStats st = d.stats();
+  r.mean_group = static_cast<double>(st.entries) / std::max<uint64_t>(1, st.groups);
+  r.max_group = st.max_group;
+  std::printf("  (groups %" PRIu64 ", syncs %" PRIu64 ", checkpoints %" PRIu64 ")\n", st.groups, st.syncs, st.checkpoints);
+  std::vector<double> lat;
+  size_t c = 0;
+  for (uint64_t i = 0; i < std::min(r.entries, kMaxEntries); ++i) {
+    while (c < published.size() && published[c].size <= i) ++c;
+    if (c == published.size()) break;
+    lat.push_back((published[c].ns - start_ns[i].load()) / 1e6);
+  }
+  r.cp_p50_ms = Percentile(lat, 0.50);
+  r.cp_p99_ms = Percentile(lat, 0.99);
+  r.cp_max_ms = lat.empty() ? 0 : lat.back();
+  Die(d.Compact(), "compact");
+  auto usage = d.DiskUsage();
+  Die(usage.status(), "disk usage");
+  r.bytes_per_entry = static_cast<double>(*usage) / r.entries;
+  return r;
+}
+
+std::unique_ptr<rocksdb::DB> RawDb(const std::string& dir) {
+  std::filesystem::remove_all(dir);
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(o, dir, &db);
+  if (!s.ok()) {
+    std::fprintf(stderr, "rocksdb open: %s\n", s.ToString().c_str());
+    std::exit(1);
+  }
+  return std::unique_ptr<rocksdb::DB>(db);
+}
+
+double BenchRawPuts(const std::string& dir, int seconds) {
+  auto db = RawDb(dir);
+  std::atomic<uint64_t> done{0};
+  const absl::Time t0 = absl::Now();
+  const absl::Time end = t0 + absl::Seconds(seconds);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937_64 rng(100 + t);
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      for (uint64_t k = 0; absl::Now() < end; ++k) {
+        const std::string key = absl::StrCat("k", t, "-", k);
+        const std::string v = RandomValue(rng, kValueSize);
+        if (!db->Put(wo, key, v).ok()) std::exit(1);
+        done++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  return done.load() / absl::ToDoubleSeconds(absl::Now() - t0);
+}
+
+double BenchRawBatches(const std::string& dir, int seconds, size_t batch_size) {
+  auto db = RawDb(dir);
+  std::mt19937_64 rng(7);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  uint64_t done = 0;
+  const absl::Time t0 = absl::Now();
+  const absl::Time end = t0 + absl::Seconds(seconds);
+  while (absl::Now() < end) {
+    rocksdb::WriteBatch b;
+    for (size_t i = 0; i < batch_size; ++i) {
+      std::string key(9, 'e');
+      for (int j = 0; j < 8; ++j) key[1 + j] = static_cast<char>((done + i) >> (56 - 8 * j));
+      b.Put(key, RandomValue(rng, kValueSize));
+    }
+    if (!db->Write(wo, &b).ok()) std::exit(1);
+    done += batch_size;
+  }
+  return done / absl::ToDoubleSeconds(absl::Now() - t0);
+}
+
+void BenchBig(const std::string& dir, uint64_t n, int proofs) {
+  std::filesystem::remove_all(dir);
+  DiariumOptions o = Options();
+  o.max_group_entries = 65536;
+  o.checkpoint_interval = absl::Milliseconds(100);
+  const absl::Time t0 = absl::Now();
+  {
+    auto opened = Diarium::Open(o, dir);
+    Die(opened.status(), "open big");
+    Diarium& d = **opened;
+    absl::Mutex mu;
+    uint64_t in_flight = 0;
+    std::mt19937_64 rng(42);
+    for (uint64_t i = 0; i < n; ++i) {
+      {
+        absl::MutexLock l(&mu);
+        auto room = [&] { return in_flight < 200000; };
+        mu.Await(absl::Condition(&room));
+        ++in_flight;
+      }
+      d.AppendAsync(RandomValue(rng, 32), {}, [&](absl::StatusOr<uint64_t> r) {
+        Die(r.status(), "append big");
+        absl::MutexLock l(&mu);
+        --in_flight;
+      });
+    }
+    absl::MutexLock l(&mu);
+    auto drained = [&] { return in_flight == 0; };
+    mu.Await(absl::Condition(&drained));
+    const sluss::storage::DiariumStats st = d.stats();
+    std::printf("big log: %" PRIu64 " entries of 32 B in %.1f s (%.0f/s, mean group %.0f)\n", n,
+                absl::ToDoubleSeconds(absl::Now() - t0), n / absl::ToDoubleSeconds(absl::Now() - t0),
+                static_cast<double>(st.entries) / std::max<uint64_t>(1, st.groups));
+  }
+  // Open after a clean close, three times; report each.
+  for (int rep = 0; rep < 3; ++rep) {
+    const absl::Time t1 = absl::Now();
+    auto opened = Diarium::Open(o, dir);
+    Die(opened.status(), "reopen big");
+    const double open_ms = absl::ToDoubleMilliseconds(absl::Now() - t1);
+    Diarium& d = **opened;
+    std::printf("open of %" PRIu64 "-entry log: %.1f ms\n", d.size(), open_ms);
+    if (rep < 2) continue;
+    std::mt19937_64 rng(9);
+    const uint64_t size = d.size();
+    std::vector<double> us;
+    for (int i = 0; i < proofs; ++i) {
+      const uint64_t index = rng() % size;
+      const absl::Time t2 = absl::Now();
+      auto p = d.InclusionProof(index, size);
+      us.push_back(absl::ToDoubleMicroseconds(absl::Now() - t2));
+      Die(p.status(), "proof");
+    }
+    std::printf("inclusion proof, random entry of %" PRIu64 ": median %.1f us, p99 %.1f us\n", size,
+                Percentile(us, 0.5), Percentile(us, 0.99));
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Flags f = ParseFlags(argc, argv);
+  std::filesystem::create_directories(f.dir);
+  std::printf("diarium_bench: %d s per throughput phase, %d appenders, %zu-byte entries, dir %s\n",
+              f.seconds, kThreads, kValueSize, f.dir.c_str());
+
+  const AppendResult d = BenchDiarium(f.dir + "/diarium", f.seconds);
+  std::printf("diarium durable appends: %.0f/s (mean group %.1f, max %" PRIu64 ", %" PRIu64 " entries)\n",
+              d.per_sec, d.mean_group, d.max_group, d.entries);
+  std::printf("append -> covering signed checkpoint: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+              d.cp_p50_ms, d.cp_p99_ms, d.cp_max_ms);
+  std::printf("bytes on disk per 1 KiB entry after compaction: %.0f (%.2fx)\n", d.bytes_per_entry,
+              d.bytes_per_entry / kValueSize);
+
+  if (!f.ceilings) {
+    if (f.big > 0) BenchBig(f.dir + "/big", f.big, f.proofs);
+    return 0;
+  }
+  const double a = BenchRawPuts(f.dir + "/raw-puts", f.seconds);
+  std::printf("ceiling (a) RocksDB 64 threads synced 1 KiB Put: %.0f/s -> diarium %.2fx (target >= 1.5x)\n",
+              a, d.per_sec / a);
+  const size_t batch = std::max<size_t>(1, static_cast<size_t>(d.mean_group + 0.5));
+  const double b = BenchRawBatches(f.dir + "/raw-batches", f.seconds, batch);
+  std::printf("ceiling (b) one writer synced WriteBatch of %zu x 1 KiB: %.0f/s -> diarium %.0f%% (target >= 70%%)\n",
+              batch, b, 100 * d.per_sec / b);
+
+  if (f.big > 0) BenchBig(f.dir + "/big", f.big, f.proofs);
+  std::filesystem::remove_all(f.dir);
+  return 0;
+}
