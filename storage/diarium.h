@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -208,7 +209,12 @@ class Diarium {
   void Poison(const absl::Status& cause);
   absl::Status CheckReadable(uint64_t end, uint64_t tree_size) const;
   absl::StatusOr<Hash> ReadNode(rocksdb::Iterator* it, int level, uint64_t index) const;
-  absl::Status ReadNodes(int level, uint64_t begin, uint64_t end, std::vector<Hash>* out) const;
+  absl::StatusOr<Hash> ReadStoredNode(rocksdb::Iterator* it, int level, uint64_t index) const;
+  absl::Status ReadNodes(rocksdb::Iterator* it, int level, uint64_t begin, uint64_t end,
+                         std::vector<Hash>* out) const;
+  struct ProofBlock;
+  absl::StatusOr<Hash> ProofNode(rocksdb::Iterator* it, ProofBlock& block, uint64_t tree_size,
+                                 int level, uint64_t index) const;
 
   const DiariumOptions options_;
   const std::string path_;
@@ -236,6 +242,9 @@ class Diarium {
   Frontier durable_;
   CheckpointBody signed_;
   absl::Time last_signed_at_ = absl::InfinitePast();
+
+  mutable absl::Mutex cache_mu_;
+  mutable absl::flat_hash_map<uint64_t, Hash> node_cache_ ABSL_GUARDED_BY(cache_mu_);
 
   std::thread sequencer_;
   std::thread syncer_;
