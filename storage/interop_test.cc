@@ -61,12 +61,17 @@ class InteropTest : public ::testing::Test {
       GTEST_SKIP() << "golang.org/x/mod is not in /usr/share/gocode "
                       "(apt-get install golang-golang-x-mod-dev)";
     }
-    const char* src = std::getenv("SLUSS_SOURCE_DIR");
-    const char* bin = std::getenv("SLUSS_BIN_DIR");
-    ASSERT_NE(src, nullptr) << "SLUSS_SOURCE_DIR unset (run through ctest)";
+    // ctest runs tests in the source tree; SLUSS_SOURCE_DIR overrides.
+    const char* env_src = std::getenv("SLUSS_SOURCE_DIR");
+    const std::string src =
+        env_src != nullptr ? env_src : std::filesystem::current_path().string();
+    ASSERT_TRUE(std::filesystem::exists(src + "/tests/interop/tlogverify/main.go"))
+        << "run from the source tree (ctest does) or set SLUSS_SOURCE_DIR";
     tool_ = absl::StrCat(work_.path(), "/tlogverify");
+    // Go's build cache beside bin/, reused across runs.
     const std::string cache =
-        absl::StrCat(bin != nullptr ? bin : work_.path().c_str(), "/../go-build-cache");
+        (std::filesystem::read_symlink("/proc/self/exe").parent_path().parent_path() /
+         "go-build-cache").string();
     Result b = RunCommand(absl::StrCat("cd ", src, "/tests/interop/tlogverify && GO111MODULE=off "
                                 "GOPATH=/usr/share/gocode GOFLAGS= GOCACHE=",
                                 cache, " ", go, " build -o ", tool_, " ."));

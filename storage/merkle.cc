@@ -60,12 +60,7 @@ Hash NodeHash(const Hash& left, const Hash& right) {
   buf[0] = 0x01;
   std::copy(left.begin(), left.end(), buf + 1);
   std::copy(right.begin(), right.end(), buf + 33);
-  // The incremental hasher uses OpenSSL's low-level SHA-256; the one-shot
-  // SHA256() of OpenSSL 3 fetches the algorithm (under a lock) every call,
-  // which costs more than hashing 65 bytes.
-  crypto::Sha256Hasher h;
-  h.Update(buf, sizeof buf);
-  return h.Finish();
+  return crypto::Sha256(absl::string_view(reinterpret_cast<const char*>(buf), sizeof buf));
 }
 
 std::string HashToBase64(const Hash& h) { return absl::Base64Escape(crypto::AsStringView(h)); }
