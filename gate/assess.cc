@@ -43,15 +43,30 @@ struct Ctx {
   int provision = -1;
 };
 
-void AddFinding(v1::ProvisionResult* out, v1::Reason reason, absl::string_view condition,
-                const char* field, int limit, int actual, absl::string_view ref) {
+// Writes `v` into a string field of `m` that is known to be empty (its
+// message was just added to a repeated field, which hands back a fresh or
+// cleared element). Appending to an empty std::string is the cheapest copy
+// libstdc++ offers (assign goes through the general _M_replace), and an empty
+// value is not written at all.
+template <typename M>
+inline void Put(M* m, std::string* (M::*mutable_field)(), const std::string& v) {
+  if (!v.empty()) (m->*mutable_field)()->append(v);
+}
+
+// Appends a finding. `condition` and `ref` may be null (= ""); strings are
+// copied from the rulebook's own std::strings and empty ones are not written
+// at all (a fresh or cleared Finding already holds ""), which is most of the
+// cost of explaining.
+void AddFinding(const Compiled& c, v1::ProvisionResult* out, v1::Reason reason,
+                const std::string* condition, internal::FactField field, int limit, int actual,
+                const std::string* ref) {
   v1::Finding* f = out->add_findings();
   f->set_reason(reason);
-  f->mutable_condition()->assign(condition.data(), condition.size());
-  f->mutable_field()->assign(field);  // set_field(const char*) would build a temporary
+  if (condition != nullptr) Put(f, &v1::Finding::mutable_condition, *condition);
+  if (field != internal::kNoField) Put(f, &v1::Finding::mutable_field, c.fact_fields[field]);
   f->set_limit(limit);
   f->set_actual(actual);
-  f->mutable_ref()->assign(ref.data(), ref.size());
+  if (ref != nullptr) Put(f, &v1::Finding::mutable_ref, *ref);
 }
 
 bool Attested(const Ctx& x, absl::string_view judgement) {
@@ -85,56 +100,54 @@ bool RecipientMatches(const internal::Recipients& r, const Ctx& x) {
 Tri EvalCrime(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
   const std::string& id = k.proto->id();
   if (!x.facts.has_crime()) {
-    if (out) AddFinding(out, v1::CRIME_STAGE, id, "crime", 0, 0, "");
+    if (out) AddFinding(x.c, out, v1::CRIME_STAGE, &id, internal::kFieldCrime, 0, 0, nullptr);
     return kNotMet;
   }
   const v1::Crime& cr = x.facts.crime();
   Tri t = kMet;
   if (k.stages != 0) {
     if (cr.stage() == v1::CRIME_STAGE_UNSPECIFIED) {
-      if (out) AddFinding(out, v1::MISSING_FACT, id, "crime.stage", 0, 0, "");
+      if (out) AddFinding(x.c, out, v1::MISSING_FACT, &id, internal::kFieldCrimeStage, 0, 0, nullptr);
       t = std::min(t, kMissing);
     } else if ((k.stages & (1u << cr.stage())) == 0) {
-      if (out) AddFinding(out, v1::CRIME_STAGE, id, "crime.stage", 0, cr.stage(), "");
+      if (out) AddFinding(x.c, out, v1::CRIME_STAGE, &id, internal::kFieldCrimeStage, 0, cr.stage(), nullptr);
       t = kNotMet;
     }
   }
   if (k.forms != 0) {
     const int form = cr.form() == v1::CRIME_FORM_UNSPECIFIED ? v1::COMPLETED : cr.form();
     if ((k.forms & (1u << form)) == 0) {
-      if (out) AddFinding(out, v1::CRIME_FORM, id, "crime.form", 0, form, "");
+      if (out) AddFinding(x.c, out, v1::CRIME_FORM, &id, internal::kFieldCrimeForm, 0, form, nullptr);
       t = kNotMet;
     }
   }
   if (k.has_offence_classes) {
     if (cr.offence_classes().empty()) {
-      if (out) AddFinding(out, v1::MISSING_FACT, id, "crime.offence_classes", 0, 0, "");
+      if (out) AddFinding(x.c, out, v1::MISSING_FACT, &id, internal::kFieldCrimeOffenceClasses, 0, 0, nullptr);
       t = std::min(t, kMissing);
     } else if ((k.set & x.offence_classes).none()) {
-      if (out) AddFinding(out, v1::OFFENCE_CLASS, id, "crime.offence_classes", 0, 0, "");
+      if (out) AddFinding(x.c, out, v1::OFFENCE_CLASS, &id, internal::kFieldCrimeOffenceClasses, 0, 0, nullptr);
       t = kNotMet;
     }
   }
   if (k.min_penalty_months > 0) {
     if (!cr.has_minimum_penalty_months()) {
-      if (out) AddFinding(out, v1::MISSING_FACT, id, "crime.minimum_penalty_months", 0, 0, "");
+      if (out) AddFinding(x.c, out, v1::MISSING_FACT, &id, internal::kFieldCrimeMinimumPenaltyMonths, 0, 0, nullptr);
       t = std::min(t, kMissing);
     } else if (cr.minimum_penalty_months() < k.min_penalty_months) {
       if (out) {
-        AddFinding(out, v1::PENALTY_THRESHOLD, id, "crime.minimum_penalty_months",
-                   k.min_penalty_months, cr.minimum_penalty_months(), "");
+        AddFinding(x.c, out, v1::PENALTY_THRESHOLD, &id, internal::kFieldCrimeMinimumPenaltyMonths, k.min_penalty_months, cr.minimum_penalty_months(), nullptr);
       }
       t = kNotMet;
     }
   }
   if (k.victim_age_below > 0) {
     if (!cr.has_victim_age_years()) {
-      if (out) AddFinding(out, v1::MISSING_FACT, id, "crime.victim_age_years", k.victim_age_below, 0, "");
+      if (out) AddFinding(x.c, out, v1::MISSING_FACT, &id, internal::kFieldCrimeVictimAgeYears, k.victim_age_below, 0, nullptr);
       t = std::min(t, kMissing);
     } else if (cr.victim_age_years() >= k.victim_age_below) {
       if (out) {
-        AddFinding(out, v1::VICTIM_AGE, id, "crime.victim_age_years", k.victim_age_below,
-                   cr.victim_age_years(), "");
+        AddFinding(x.c, out, v1::VICTIM_AGE, &id, internal::kFieldCrimeVictimAgeYears, k.victim_age_below, cr.victim_age_years(), nullptr);
       }
       t = kNotMet;
     }
@@ -143,22 +156,22 @@ Tri EvalCrime(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
     bool required;
     bool has;
     bool value;
-    const char* field;
+    internal::FactField field;
     v1::Reason reason;
   };
   const Flag flags[] = {
-      {k.prison_in_scale, cr.has_prison_in_scale(), cr.prison_in_scale(), "crime.prison_in_scale",
+      {k.prison_in_scale, cr.has_prison_in_scale(), cr.prison_in_scale(), internal::kFieldCrimePrisonInScale,
        v1::NO_PRISON_IN_SCALE},
       {k.against_narstaende, cr.has_against_narstaende(), cr.against_narstaende(),
-       "crime.against_narstaende", v1::NOT_AGAINST_NARSTAENDE},
+       internal::kFieldCrimeAgainstNarstaende, v1::NOT_AGAINST_NARSTAENDE},
   };
   for (const Flag& f : flags) {
     if (!f.required) continue;
     if (!f.has) {
-      if (out) AddFinding(out, v1::MISSING_FACT, id, f.field, 0, 0, "");
+      if (out) AddFinding(x.c, out, v1::MISSING_FACT, &id, f.field, 0, 0, nullptr);
       t = std::min(t, kMissing);
     } else if (!f.value) {
-      if (out) AddFinding(out, f.reason, id, f.field, 0, 0, "");
+      if (out) AddFinding(x.c, out, f.reason, &id, f.field, 0, 0, nullptr);
       t = kNotMet;
     }
   }
@@ -170,15 +183,15 @@ Tri EvalLaw(int law_index, const std::string& id, const Ctx& x, v1::ProvisionRes
   const std::string& law_id = law.proto->id();
   Tri t = kMet;
   if (!law.period.Contains(x.date)) {
-    if (out) AddFinding(out, v1::NOT_IN_FORCE, id, "duty_laws", 0, 0, law_id);
+    if (out) AddFinding(x.c, out, v1::NOT_IN_FORCE, &id, internal::kFieldDutyLaws, 0, 0, &law_id);
     t = kNotMet;
   }
   if (!law.any_discloser && !law.disclosers.test(x.discloser_kind)) {
-    if (out) AddFinding(out, v1::WRONG_DISCLOSER, id, "discloser.agency_kind", 0, 0, law_id);
+    if (out) AddFinding(x.c, out, v1::WRONG_DISCLOSER, &id, internal::kFieldDiscloserAgencyKind, 0, 0, &law_id);
     t = kNotMet;
   }
   if (!RecipientMatches(law.recipients, x)) {
-    if (out) AddFinding(out, v1::WRONG_RECIPIENT, id, "recipient", 0, 0, law_id);
+    if (out) AddFinding(x.c, out, v1::WRONG_RECIPIENT, &id, internal::kFieldRecipient, 0, 0, &law_id);
     t = kNotMet;
   }
   if (t != kMet) return t;
@@ -186,8 +199,7 @@ Tri EvalLaw(int law_index, const std::string& id, const Ctx& x, v1::ProvisionRes
     const bool attested = AttestedDuty(x, law_id, j.id());
     if (!attested) t = kNeedsAttestation;
     if (out) {
-      AddFinding(out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, id, "", 0, 0,
-                 law_id);
+      AddFinding(x.c, out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, &id, internal::kNoField, 0, 0, &law_id);
       std::string* ref = out->mutable_findings(out->findings_size() - 1)->mutable_ref();
       ref->push_back('/');
       ref->append(j.id());
@@ -213,7 +225,7 @@ Tri EvalDuty(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
   }
   if (out == nullptr) return best;
   if (best_law < 0) {
-    AddFinding(out, v1::NO_DUTY, id, "duty_laws", 0, 0, "");
+    AddFinding(x.c, out, v1::NO_DUTY, &id, internal::kFieldDutyLaws, 0, 0, nullptr);
   } else if (best >= kNeedsAttestation) {
     EvalLaw(best_law, id, x, out);
   } else {
@@ -231,17 +243,17 @@ Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
   switch (k.kind) {
     case CondKind::kAgeBelow: {
       if (!x.facts.subject().has_age_years()) {
-        if (out) AddFinding(out, v1::MISSING_FACT, id, "subject.age_years", k.age_years, 0, "");
+        if (out) AddFinding(x.c, out, v1::MISSING_FACT, &id, internal::kFieldSubjectAgeYears, k.age_years, 0, nullptr);
         return kMissing;
       }
       const int age = x.facts.subject().age_years();
       if (age < k.age_years) return kMet;
-      if (out) AddFinding(out, v1::AGE, id, "subject.age_years", k.age_years, age, "");
+      if (out) AddFinding(x.c, out, v1::AGE, &id, internal::kFieldSubjectAgeYears, k.age_years, age, nullptr);
       return kNotMet;
     }
     case CondKind::kPurpose:
       if ((k.set & x.purposes).any()) return kMet;
-      if (out) AddFinding(out, v1::PURPOSE, id, "purposes", 0, 0, "");
+      if (out) AddFinding(x.c, out, v1::PURPOSE, &id, internal::kFieldPurposes, 0, 0, nullptr);
       return kNotMet;
     case CondKind::kCrime:
       return EvalCrime(k, x, out);
@@ -249,41 +261,40 @@ Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
       const std::string& jid = k.judgement->id();
       const bool attested = Attested(x, jid);
       if (out) {
-        AddFinding(out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, id, "", 0, 0,
-                   jid);
+        AddFinding(x.c, out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, &id, internal::kNoField, 0, 0, &jid);
       }
       return attested ? kMet : kNeedsAttestation;
     }
     case CondKind::kConsent: {
       const v1::Consent& c = x.facts.consent();
       if (!c.reference().empty() && c.given_by_protected_person()) return kMet;
-      if (out) AddFinding(out, v1::NO_CONSENT, id, "consent", 0, 0, "");
+      if (out) AddFinding(x.c, out, v1::NO_CONSENT, &id, internal::kFieldConsent, 0, 0, nullptr);
       return kNotMet;
     }
     case CondKind::kDuty:
       return EvalDuty(k, x, out);
     case CondKind::kInformationKinds: {
       if (x.information_kinds.none()) {
-        if (out) AddFinding(out, v1::MISSING_FACT, id, "information_kinds", 0, 0, "");
+        if (out) AddFinding(x.c, out, v1::MISSING_FACT, &id, internal::kFieldInformationKinds, 0, 0, nullptr);
         return kMissing;
       }
       if ((x.information_kinds & ~k.set).none()) return kMet;
-      if (out) AddFinding(out, v1::INFORMATION_KIND, id, "information_kinds", 0, 0, "");
+      if (out) AddFinding(x.c, out, v1::INFORMATION_KIND, &id, internal::kFieldInformationKinds, 0, 0, nullptr);
       return kNotMet;
     }
     case CondKind::kPrimarySecrecy:
       if (k.secrecy.test(x.secrecy)) return kMet;
       if (out) {
-        AddFinding(out, v1::PRIMARY_SECRECY, id, "categories", 0, 0, x.c.secrecy[x.secrecy]->id());
+        AddFinding(x.c, out, v1::PRIMARY_SECRECY, &id, internal::kFieldCategories, 0, 0, &x.c.secrecy[x.secrecy]->id());
       }
       return kNotMet;
     case CondKind::kDiscloserKind:
       if (k.set.test(x.discloser_kind)) return kMet;
-      if (out) AddFinding(out, v1::WRONG_DISCLOSER, id, "discloser.agency_kind", 0, 0, "");
+      if (out) AddFinding(x.c, out, v1::WRONG_DISCLOSER, &id, internal::kFieldDiscloserAgencyKind, 0, 0, nullptr);
       return kNotMet;
     case CondKind::kSetting:
       if (x.c.setting_values[k.setting]) return kMet;
-      if (out) AddFinding(out, v1::SETTING_OFF, id, "", 0, 0, k.proto->setting());
+      if (out) AddFinding(x.c, out, v1::SETTING_OFF, &id, internal::kNoField, 0, 0, &k.proto->setting());
       return kNotMet;
     case CondKind::kAllOf: {
       Tri t = kMet;
@@ -304,7 +315,7 @@ Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
         if (best >= kNeedsAttestation) {
           Eval(*best_child, x, out);
         } else {
-          AddFinding(out, v1::NO_ALTERNATIVE_MET, id, "", 0, 0, "");
+          AddFinding(x.c, out, v1::NO_ALTERNATIVE_MET, &id, internal::kNoField, 0, 0, nullptr);
           for (const Cond& child : k.children) Eval(child, x, out);
         }
       }
@@ -314,7 +325,7 @@ Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
       const Cond& child = k.children.front();
       const Tri t = Eval(child, x, nullptr);
       if (t == kMet) {
-        if (out) AddFinding(out, v1::EXCLUDED_BY_CONDITION, id, "", 0, 0, child.proto->id());
+        if (out) AddFinding(x.c, out, v1::EXCLUDED_BY_CONDITION, &id, internal::kNoField, 0, 0, &child.proto->id());
         return kNotMet;
       }
       if (t == kNotMet) return kMet;
@@ -327,26 +338,26 @@ Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
 
 void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
   const Provision& p = x.c.provisions[index];
-  r->mutable_provision()->assign(p.proto->id());
-  r->mutable_citation()->assign(p.proto->citation());
+  Put(r, &v1::ProvisionResult::mutable_provision, p.proto->id());
+  Put(r, &v1::ProvisionResult::mutable_citation, p.proto->citation());
   r->set_status(v1::DOES_NOT_APPLY);
   const Version* v = p.VersionOn(x.date);
   if (v == nullptr) {
     // Name the nearest later version's start, if there is one.
-    absl::string_view next;
+    const std::string* next = nullptr;
     for (const Version& cand : p.versions) {
       if (cand.period.from > x.date) {
-        next = cand.proto->valid_from();
+        next = &cand.proto->valid_from();
         break;
       }
     }
-    AddFinding(r, v1::NOT_IN_FORCE, "", "", 0, 0, next);
+    AddFinding(x.c, r, v1::NOT_IN_FORCE, nullptr, internal::kNoField, 0, 0, next);
     return;
   }
-  r->set_version_from(v->proto->valid_from());
+  Put(r, &v1::ProvisionResult::mutable_version_from, v->proto->valid_from());
   r->set_unverified(v->unverified);
   if (v->not_encoded) {
-    AddFinding(r, v1::VERSION_NOT_ENCODED, "", "", 0, 0, "");
+    AddFinding(x.c, r, v1::VERSION_NOT_ENCODED, nullptr, internal::kNoField, 0, 0, nullptr);
     return;
   }
   bool ok = true;
@@ -359,23 +370,21 @@ void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
     case internal::ReachResult::kNotReached: {
       const bool public_interest = v->individual_only && x.c.secrecy[s]->protects() ==
                                                              v1::SecrecyProvision::PUBLIC_INTEREST;
-      AddFinding(r,
-                 public_interest ? v1::SECRECY_PROTECTS_PUBLIC_INTEREST : v1::SECRECY_NOT_REACHED,
-                 "", "categories", 0, 0, sid);
+      AddFinding(x.c, r, public_interest ? v1::SECRECY_PROTECTS_PUBLIC_INTEREST : v1::SECRECY_NOT_REACHED, nullptr, internal::kFieldCategories, 0, 0, &sid);
       ok = false;
       break;
     }
     case internal::ReachResult::kExcluded:
-      AddFinding(r, v1::SECRECY_EXCLUDED, "", "categories", 0, 0, sid);
+      AddFinding(x.c, r, v1::SECRECY_EXCLUDED, nullptr, internal::kFieldCategories, 0, 0, &sid);
       ok = false;
       break;
     case internal::ReachResult::kExcludedByReachOf:
-      AddFinding(r, v1::SECRECY_EXCLUDED, "", "categories", 0, 0, x.c.provisions[by].proto->id());
+      AddFinding(x.c, r, v1::SECRECY_EXCLUDED, nullptr, internal::kFieldCategories, 0, 0, &x.c.provisions[by].proto->id());
       ok = false;
       break;
   }
   if (!RecipientMatches(v->recipients, x)) {
-    AddFinding(r, v1::WRONG_RECIPIENT, "", "recipient", 0, 0, "");
+    AddFinding(x.c, r, v1::WRONG_RECIPIENT, nullptr, internal::kFieldRecipient, 0, 0, nullptr);
     ok = false;
   }
   if (!ok) return;
@@ -531,8 +540,8 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
     }
     x.secrecy = c.category_secrecy[it->second];
     v1::CategoryAssessment* ca = out->add_categories();
-    ca->set_category(facts.categories(ci));
-    ca->set_secrecy_provision(c.secrecy[x.secrecy]->id());
+    Put(ca, &v1::CategoryAssessment::mutable_category, facts.categories(ci));
+    Put(ca, &v1::CategoryAssessment::mutable_secrecy_provision, c.secrecy[x.secrecy]->id());
     for (int pi = 0; pi < n; ++pi) {
       x.provision = pi;
       EvalProvision(pi, x, ca->add_provisions());
@@ -545,7 +554,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
         if (ca->provisions(q).status() != v1::DOES_NOT_APPLY) {
           r->set_status(v1::DOES_NOT_APPLY);
           r->clear_findings();
-          AddFinding(r, v1::RESIDUAL, "", "", 0, 0, c.provisions[q].proto->id());
+          AddFinding(c, r, v1::RESIDUAL, nullptr, internal::kNoField, 0, 0, &c.provisions[q].proto->id());
           break;
         }
       }
@@ -573,7 +582,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
     if (outcome != v1::NOT_ALLOWED) {
       for (int s : c.agency_primary_secrecy[x.recipient_kind]) {
         v1::ExpectedSecrecy* e = ca->add_recipient_secrecy();
-        e->set_provision(c.secrecy[s]->id());
+        Put(e, &v1::ExpectedSecrecy::mutable_provision, c.secrecy[s]->id());
         e->set_transfer(false);
       }
       for (int pi = 0; pi < n; ++pi) {
@@ -585,7 +594,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
         for (const v1::ExpectedSecrecy& e : ca->recipient_secrecy()) dup = dup || e.provision() == tid;
         if (dup) continue;
         v1::ExpectedSecrecy* e = ca->add_recipient_secrecy();
-        e->set_provision(tid);
+        Put(e, &v1::ExpectedSecrecy::mutable_provision, tid);
         e->set_transfer(true);
       }
     }
