@@ -57,13 +57,13 @@ inline void Put(M* m, std::string* (M::*mutable_field)(), const std::string& v) 
 // copied from the rulebook's own std::strings and empty ones are not written
 // at all (a fresh or cleared Finding already holds ""), which is most of the
 // cost of explaining.
-void AddFinding(const Compiled& c, v1::ProvisionResult* out, v1::Reason reason,
-                const std::string* condition, internal::FactField field, int limit, int actual,
+void AddFinding(v1::ProvisionResult* out, v1::Reason reason,
+                const std::string* condition, v1::FactField field, int limit, int actual,
                 const std::string* ref) {
   v1::Finding* f = out->add_findings();
   f->set_reason(reason);
   if (condition != nullptr) Put(f, &v1::Finding::mutable_condition, *condition);
-  if (field != internal::kNoField) Put(f, &v1::Finding::mutable_field, c.fact_fields[field]);
+  f->set_field(field);
   f->set_limit(limit);
   f->set_actual(actual);
   if (ref != nullptr) Put(f, &v1::Finding::mutable_ref, *ref);
@@ -100,54 +100,54 @@ bool RecipientMatches(const internal::Recipients& r, const Ctx& x) {
 Tri EvalCrime(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
   const std::string& id = k.proto->id();
   if (!x.facts.has_crime()) {
-    if (out) AddFinding(x.c, out, v1::CRIME_STAGE, &id, internal::kFieldCrime, 0, 0, nullptr);
+    if (out) AddFinding(out, v1::CRIME_STAGE, &id, v1::FACT_CRIME, 0, 0, nullptr);
     return kNotMet;
   }
   const v1::Crime& cr = x.facts.crime();
   Tri t = kMet;
   if (k.stages != 0) {
     if (cr.stage() == v1::CRIME_STAGE_UNSPECIFIED) {
-      if (out) AddFinding(x.c, out, v1::MISSING_FACT, &id, internal::kFieldCrimeStage, 0, 0, nullptr);
+      if (out) AddFinding(out, v1::MISSING_FACT, &id, v1::FACT_CRIME_STAGE, 0, 0, nullptr);
       t = std::min(t, kMissing);
     } else if ((k.stages & (1u << cr.stage())) == 0) {
-      if (out) AddFinding(x.c, out, v1::CRIME_STAGE, &id, internal::kFieldCrimeStage, 0, cr.stage(), nullptr);
+      if (out) AddFinding(out, v1::CRIME_STAGE, &id, v1::FACT_CRIME_STAGE, 0, cr.stage(), nullptr);
       t = kNotMet;
     }
   }
   if (k.forms != 0) {
     const int form = cr.form() == v1::CRIME_FORM_UNSPECIFIED ? v1::COMPLETED : cr.form();
     if ((k.forms & (1u << form)) == 0) {
-      if (out) AddFinding(x.c, out, v1::CRIME_FORM, &id, internal::kFieldCrimeForm, 0, form, nullptr);
+      if (out) AddFinding(out, v1::CRIME_FORM, &id, v1::FACT_CRIME_FORM, 0, form, nullptr);
       t = kNotMet;
     }
   }
   if (k.has_offence_classes) {
     if (cr.offence_classes().empty()) {
-      if (out) AddFinding(x.c, out, v1::MISSING_FACT, &id, internal::kFieldCrimeOffenceClasses, 0, 0, nullptr);
+      if (out) AddFinding(out, v1::MISSING_FACT, &id, v1::FACT_CRIME_OFFENCE_CLASSES, 0, 0, nullptr);
       t = std::min(t, kMissing);
     } else if ((k.set & x.offence_classes).none()) {
-      if (out) AddFinding(x.c, out, v1::OFFENCE_CLASS, &id, internal::kFieldCrimeOffenceClasses, 0, 0, nullptr);
+      if (out) AddFinding(out, v1::OFFENCE_CLASS, &id, v1::FACT_CRIME_OFFENCE_CLASSES, 0, 0, nullptr);
       t = kNotMet;
     }
   }
   if (k.min_penalty_months > 0) {
     if (!cr.has_minimum_penalty_months()) {
-      if (out) AddFinding(x.c, out, v1::MISSING_FACT, &id, internal::kFieldCrimeMinimumPenaltyMonths, 0, 0, nullptr);
+      if (out) AddFinding(out, v1::MISSING_FACT, &id, v1::FACT_CRIME_MINIMUM_PENALTY_MONTHS, 0, 0, nullptr);
       t = std::min(t, kMissing);
     } else if (cr.minimum_penalty_months() < k.min_penalty_months) {
       if (out) {
-        AddFinding(x.c, out, v1::PENALTY_THRESHOLD, &id, internal::kFieldCrimeMinimumPenaltyMonths, k.min_penalty_months, cr.minimum_penalty_months(), nullptr);
+        AddFinding(out, v1::PENALTY_THRESHOLD, &id, v1::FACT_CRIME_MINIMUM_PENALTY_MONTHS, k.min_penalty_months, cr.minimum_penalty_months(), nullptr);
       }
       t = kNotMet;
     }
   }
   if (k.victim_age_below > 0) {
     if (!cr.has_victim_age_years()) {
-      if (out) AddFinding(x.c, out, v1::MISSING_FACT, &id, internal::kFieldCrimeVictimAgeYears, k.victim_age_below, 0, nullptr);
+      if (out) AddFinding(out, v1::MISSING_FACT, &id, v1::FACT_CRIME_VICTIM_AGE_YEARS, k.victim_age_below, 0, nullptr);
       t = std::min(t, kMissing);
     } else if (cr.victim_age_years() >= k.victim_age_below) {
       if (out) {
-        AddFinding(x.c, out, v1::VICTIM_AGE, &id, internal::kFieldCrimeVictimAgeYears, k.victim_age_below, cr.victim_age_years(), nullptr);
+        AddFinding(out, v1::VICTIM_AGE, &id, v1::FACT_CRIME_VICTIM_AGE_YEARS, k.victim_age_below, cr.victim_age_years(), nullptr);
       }
       t = kNotMet;
     }
@@ -156,22 +156,22 @@ Tri EvalCrime(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
     bool required;
     bool has;
     bool value;
-    internal::FactField field;
+    v1::FactField field;
     v1::Reason reason;
   };
   const Flag flags[] = {
-      {k.prison_in_scale, cr.has_prison_in_scale(), cr.prison_in_scale(), internal::kFieldCrimePrisonInScale,
+      {k.prison_in_scale, cr.has_prison_in_scale(), cr.prison_in_scale(), v1::FACT_CRIME_PRISON_IN_SCALE,
        v1::NO_PRISON_IN_SCALE},
       {k.against_narstaende, cr.has_against_narstaende(), cr.against_narstaende(),
-       internal::kFieldCrimeAgainstNarstaende, v1::NOT_AGAINST_NARSTAENDE},
+       v1::FACT_CRIME_AGAINST_NARSTAENDE, v1::NOT_AGAINST_NARSTAENDE},
   };
   for (const Flag& f : flags) {
     if (!f.required) continue;
     if (!f.has) {
-      if (out) AddFinding(x.c, out, v1::MISSING_FACT, &id, f.field, 0, 0, nullptr);
+      if (out) AddFinding(out, v1::MISSING_FACT, &id, f.field, 0, 0, nullptr);
       t = std::min(t, kMissing);
     } else if (!f.value) {
-      if (out) AddFinding(x.c, out, f.reason, &id, f.field, 0, 0, nullptr);
+      if (out) AddFinding(out, f.reason, &id, f.field, 0, 0, nullptr);
       t = kNotMet;
     }
   }
@@ -183,15 +183,15 @@ Tri EvalLaw(int law_index, const std::string& id, const Ctx& x, v1::ProvisionRes
   const std::string& law_id = law.proto->id();
   Tri t = kMet;
   if (!law.period.Contains(x.date)) {
-    if (out) AddFinding(x.c, out, v1::NOT_IN_FORCE, &id, internal::kFieldDutyLaws, 0, 0, &law_id);
+    if (out) AddFinding(out, v1::NOT_IN_FORCE, &id, v1::FACT_DUTY_LAWS, 0, 0, &law_id);
     t = kNotMet;
   }
   if (!law.any_discloser && !law.disclosers.test(x.discloser_kind)) {
-    if (out) AddFinding(x.c, out, v1::WRONG_DISCLOSER, &id, internal::kFieldDiscloserAgencyKind, 0, 0, &law_id);
+    if (out) AddFinding(out, v1::WRONG_DISCLOSER, &id, v1::FACT_DISCLOSER_AGENCY_KIND, 0, 0, &law_id);
     t = kNotMet;
   }
   if (!RecipientMatches(law.recipients, x)) {
-    if (out) AddFinding(x.c, out, v1::WRONG_RECIPIENT, &id, internal::kFieldRecipient, 0, 0, &law_id);
+    if (out) AddFinding(out, v1::WRONG_RECIPIENT, &id, v1::FACT_RECIPIENT, 0, 0, &law_id);
     t = kNotMet;
   }
   if (t != kMet) return t;
@@ -199,7 +199,7 @@ Tri EvalLaw(int law_index, const std::string& id, const Ctx& x, v1::ProvisionRes
     const bool attested = AttestedDuty(x, law_id, j.id());
     if (!attested) t = kNeedsAttestation;
     if (out) {
-      AddFinding(x.c, out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, &id, internal::kNoField, 0, 0, &law_id);
+      AddFinding(out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, &id, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &law_id);
       std::string* ref = out->mutable_findings(out->findings_size() - 1)->mutable_ref();
       ref->push_back('/');
       ref->append(j.id());
@@ -225,7 +225,7 @@ Tri EvalDuty(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
   }
   if (out == nullptr) return best;
   if (best_law < 0) {
-    AddFinding(x.c, out, v1::NO_DUTY, &id, internal::kFieldDutyLaws, 0, 0, nullptr);
+    AddFinding(out, v1::NO_DUTY, &id, v1::FACT_DUTY_LAWS, 0, 0, nullptr);
   } else if (best >= kNeedsAttestation) {
     EvalLaw(best_law, id, x, out);
   } else {
@@ -243,17 +243,17 @@ Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
   switch (k.kind) {
     case CondKind::kAgeBelow: {
       if (!x.facts.subject().has_age_years()) {
-        if (out) AddFinding(x.c, out, v1::MISSING_FACT, &id, internal::kFieldSubjectAgeYears, k.age_years, 0, nullptr);
+        if (out) AddFinding(out, v1::MISSING_FACT, &id, v1::FACT_SUBJECT_AGE_YEARS, k.age_years, 0, nullptr);
         return kMissing;
       }
       const int age = x.facts.subject().age_years();
       if (age < k.age_years) return kMet;
-      if (out) AddFinding(x.c, out, v1::AGE, &id, internal::kFieldSubjectAgeYears, k.age_years, age, nullptr);
+      if (out) AddFinding(out, v1::AGE, &id, v1::FACT_SUBJECT_AGE_YEARS, k.age_years, age, nullptr);
       return kNotMet;
     }
     case CondKind::kPurpose:
       if ((k.set & x.purposes).any()) return kMet;
-      if (out) AddFinding(x.c, out, v1::PURPOSE, &id, internal::kFieldPurposes, 0, 0, nullptr);
+      if (out) AddFinding(out, v1::PURPOSE, &id, v1::FACT_PURPOSES, 0, 0, nullptr);
       return kNotMet;
     case CondKind::kCrime:
       return EvalCrime(k, x, out);
@@ -261,40 +261,40 @@ Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
       const std::string& jid = k.judgement->id();
       const bool attested = Attested(x, jid);
       if (out) {
-        AddFinding(x.c, out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, &id, internal::kNoField, 0, 0, &jid);
+        AddFinding(out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, &id, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &jid);
       }
       return attested ? kMet : kNeedsAttestation;
     }
     case CondKind::kConsent: {
       const v1::Consent& c = x.facts.consent();
       if (!c.reference().empty() && c.given_by_protected_person()) return kMet;
-      if (out) AddFinding(x.c, out, v1::NO_CONSENT, &id, internal::kFieldConsent, 0, 0, nullptr);
+      if (out) AddFinding(out, v1::NO_CONSENT, &id, v1::FACT_CONSENT, 0, 0, nullptr);
       return kNotMet;
     }
     case CondKind::kDuty:
       return EvalDuty(k, x, out);
     case CondKind::kInformationKinds: {
       if (x.information_kinds.none()) {
-        if (out) AddFinding(x.c, out, v1::MISSING_FACT, &id, internal::kFieldInformationKinds, 0, 0, nullptr);
+        if (out) AddFinding(out, v1::MISSING_FACT, &id, v1::FACT_INFORMATION_KINDS, 0, 0, nullptr);
         return kMissing;
       }
       if ((x.information_kinds & ~k.set).none()) return kMet;
-      if (out) AddFinding(x.c, out, v1::INFORMATION_KIND, &id, internal::kFieldInformationKinds, 0, 0, nullptr);
+      if (out) AddFinding(out, v1::INFORMATION_KIND, &id, v1::FACT_INFORMATION_KINDS, 0, 0, nullptr);
       return kNotMet;
     }
     case CondKind::kPrimarySecrecy:
       if (k.secrecy.test(x.secrecy)) return kMet;
       if (out) {
-        AddFinding(x.c, out, v1::PRIMARY_SECRECY, &id, internal::kFieldCategories, 0, 0, &x.c.secrecy[x.secrecy]->id());
+        AddFinding(out, v1::PRIMARY_SECRECY, &id, v1::FACT_CATEGORIES, 0, 0, &x.c.secrecy[x.secrecy]->id());
       }
       return kNotMet;
     case CondKind::kDiscloserKind:
       if (k.set.test(x.discloser_kind)) return kMet;
-      if (out) AddFinding(x.c, out, v1::WRONG_DISCLOSER, &id, internal::kFieldDiscloserAgencyKind, 0, 0, nullptr);
+      if (out) AddFinding(out, v1::WRONG_DISCLOSER, &id, v1::FACT_DISCLOSER_AGENCY_KIND, 0, 0, nullptr);
       return kNotMet;
     case CondKind::kSetting:
       if (x.c.setting_values[k.setting]) return kMet;
-      if (out) AddFinding(x.c, out, v1::SETTING_OFF, &id, internal::kNoField, 0, 0, &k.proto->setting());
+      if (out) AddFinding(out, v1::SETTING_OFF, &id, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &k.proto->setting());
       return kNotMet;
     case CondKind::kAllOf: {
       Tri t = kMet;
@@ -315,7 +315,7 @@ Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
         if (best >= kNeedsAttestation) {
           Eval(*best_child, x, out);
         } else {
-          AddFinding(x.c, out, v1::NO_ALTERNATIVE_MET, &id, internal::kNoField, 0, 0, nullptr);
+          AddFinding(out, v1::NO_ALTERNATIVE_MET, &id, v1::FACT_FIELD_UNSPECIFIED, 0, 0, nullptr);
           for (const Cond& child : k.children) Eval(child, x, out);
         }
       }
@@ -325,7 +325,7 @@ Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
       const Cond& child = k.children.front();
       const Tri t = Eval(child, x, nullptr);
       if (t == kMet) {
-        if (out) AddFinding(x.c, out, v1::EXCLUDED_BY_CONDITION, &id, internal::kNoField, 0, 0, &child.proto->id());
+        if (out) AddFinding(out, v1::EXCLUDED_BY_CONDITION, &id, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &child.proto->id());
         return kNotMet;
       }
       if (t == kNotMet) return kMet;
@@ -351,13 +351,13 @@ void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
         break;
       }
     }
-    AddFinding(x.c, r, v1::NOT_IN_FORCE, nullptr, internal::kNoField, 0, 0, next);
+    AddFinding(r, v1::NOT_IN_FORCE, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, next);
     return;
   }
   Put(r, &v1::ProvisionResult::mutable_version_from, v->proto->valid_from());
   r->set_unverified(v->unverified);
   if (v->not_encoded) {
-    AddFinding(x.c, r, v1::VERSION_NOT_ENCODED, nullptr, internal::kNoField, 0, 0, nullptr);
+    AddFinding(r, v1::VERSION_NOT_ENCODED, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, nullptr);
     return;
   }
   bool ok = true;
@@ -370,21 +370,21 @@ void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
     case internal::ReachResult::kNotReached: {
       const bool public_interest = v->individual_only && x.c.secrecy[s]->protects() ==
                                                              v1::SecrecyProvision::PUBLIC_INTEREST;
-      AddFinding(x.c, r, public_interest ? v1::SECRECY_PROTECTS_PUBLIC_INTEREST : v1::SECRECY_NOT_REACHED, nullptr, internal::kFieldCategories, 0, 0, &sid);
+      AddFinding(r, public_interest ? v1::SECRECY_PROTECTS_PUBLIC_INTEREST : v1::SECRECY_NOT_REACHED, nullptr, v1::FACT_CATEGORIES, 0, 0, &sid);
       ok = false;
       break;
     }
     case internal::ReachResult::kExcluded:
-      AddFinding(x.c, r, v1::SECRECY_EXCLUDED, nullptr, internal::kFieldCategories, 0, 0, &sid);
+      AddFinding(r, v1::SECRECY_EXCLUDED, nullptr, v1::FACT_CATEGORIES, 0, 0, &sid);
       ok = false;
       break;
     case internal::ReachResult::kExcludedByReachOf:
-      AddFinding(x.c, r, v1::SECRECY_EXCLUDED, nullptr, internal::kFieldCategories, 0, 0, &x.c.provisions[by].proto->id());
+      AddFinding(r, v1::SECRECY_EXCLUDED, nullptr, v1::FACT_CATEGORIES, 0, 0, &x.c.provisions[by].proto->id());
       ok = false;
       break;
   }
   if (!RecipientMatches(v->recipients, x)) {
-    AddFinding(x.c, r, v1::WRONG_RECIPIENT, nullptr, internal::kFieldRecipient, 0, 0, nullptr);
+    AddFinding(r, v1::WRONG_RECIPIENT, nullptr, v1::FACT_RECIPIENT, 0, 0, nullptr);
     ok = false;
   }
   if (!ok) return;
@@ -554,7 +554,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
         if (ca->provisions(q).status() != v1::DOES_NOT_APPLY) {
           r->set_status(v1::DOES_NOT_APPLY);
           r->clear_findings();
-          AddFinding(c, r, v1::RESIDUAL, nullptr, internal::kNoField, 0, 0, &c.provisions[q].proto->id());
+          AddFinding(r, v1::RESIDUAL, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &c.provisions[q].proto->id());
           break;
         }
       }

@@ -6,7 +6,6 @@
 
 #include <bitset>
 #include <cstdint>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -22,49 +21,6 @@ inline constexpr int kMaxVocabulary = 128;
 inline constexpr int kMaxSecrecyProvisions = 512;
 using VocabSet = std::bitset<kMaxVocabulary>;
 using SecrecySet = std::bitset<kMaxSecrecyProvisions>;
-
-// The Facts field paths a Finding may name (Finding.field), precomputed as
-// strings in Compiled::fact_fields so that the engine copies them instead of
-// building them.
-enum FactField : uint8_t {
-  kNoField,
-  kFieldCategories,
-  kFieldConsent,
-  kFieldCrime,
-  kFieldCrimeAgainstNarstaende,
-  kFieldCrimeForm,
-  kFieldCrimeMinimumPenaltyMonths,
-  kFieldCrimeOffenceClasses,
-  kFieldCrimePrisonInScale,
-  kFieldCrimeStage,
-  kFieldCrimeVictimAgeYears,
-  kFieldDiscloserAgencyKind,
-  kFieldDutyLaws,
-  kFieldInformationKinds,
-  kFieldPurposes,
-  kFieldRecipient,
-  kFieldSubjectAgeYears,
-  kNumFactFields,
-};
-inline constexpr const char* kFactFieldNames[kNumFactFields] = {
-    "",
-    "categories",
-    "consent",
-    "crime",
-    "crime.against_narstaende",
-    "crime.form",
-    "crime.minimum_penalty_months",
-    "crime.offence_classes",
-    "crime.prison_in_scale",
-    "crime.stage",
-    "crime.victim_age_years",
-    "discloser.agency_kind",
-    "duty_laws",
-    "information_kinds",
-    "purposes",
-    "recipient",
-    "subject.age_years",
-};
 
 enum class CondKind {
   kAgeBelow,
@@ -158,9 +114,6 @@ struct DutyLaw {
 };
 
 struct Compiled {
-  // Finding.field values, by FactField.
-  std::vector<std::string> fact_fields{std::begin(kFactFieldNames), std::end(kFactFieldNames)};
-
   absl::flat_hash_map<std::string, int> secrecy_index;
   absl::flat_hash_map<std::string, int> category_index;
   absl::flat_hash_map<std::string, int> agency_index;

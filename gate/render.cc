@@ -110,6 +110,45 @@ std::string DutyLawName(const Rulebook& rb, const std::string& id) {
 
 }  // namespace
 
+const char* FactFieldPath(v1::FactField field) {
+  switch (field) {
+    case v1::FACT_CATEGORIES:
+      return "categories";
+    case v1::FACT_CONSENT:
+      return "consent";
+    case v1::FACT_CRIME:
+      return "crime";
+    case v1::FACT_CRIME_AGAINST_NARSTAENDE:
+      return "crime.against_narstaende";
+    case v1::FACT_CRIME_FORM:
+      return "crime.form";
+    case v1::FACT_CRIME_MINIMUM_PENALTY_MONTHS:
+      return "crime.minimum_penalty_months";
+    case v1::FACT_CRIME_OFFENCE_CLASSES:
+      return "crime.offence_classes";
+    case v1::FACT_CRIME_PRISON_IN_SCALE:
+      return "crime.prison_in_scale";
+    case v1::FACT_CRIME_STAGE:
+      return "crime.stage";
+    case v1::FACT_CRIME_VICTIM_AGE_YEARS:
+      return "crime.victim_age_years";
+    case v1::FACT_DISCLOSER_AGENCY_KIND:
+      return "discloser.agency_kind";
+    case v1::FACT_DUTY_LAWS:
+      return "duty_laws";
+    case v1::FACT_INFORMATION_KINDS:
+      return "information_kinds";
+    case v1::FACT_PURPOSES:
+      return "purposes";
+    case v1::FACT_RECIPIENT:
+      return "recipient";
+    case v1::FACT_SUBJECT_AGE_YEARS:
+      return "subject.age_years";
+    default:
+      return "";
+  }
+}
+
 std::string RenderFinding(const Rulebook& rb, const v1::ProvisionResult& r, const v1::Finding& f,
                           Lang lang) {
   const v1::ProvisionVersion* v = VersionUsed(rb, r);
@@ -167,7 +206,7 @@ std::string RenderFinding(const Rulebook& rb, const v1::ProvisionResult& r, cons
     case v1::PURPOSE:
       return absl::StrCat(L(lang, "ändamålet saknas: ", "purpose missing: "), cond);
     case v1::CRIME_STAGE:
-      if (f.field() == "crime") {
+      if (f.field() == v1::FACT_CRIME) {
         return absl::StrCat(L(lang, "inga brottsuppgifter i faktaunderlaget: ", "no crime in the facts: "), cond);
       }
       return absl::StrCat(L(lang, "brottsuppgifterna (begånget, pågående, risk) passar inte: ",
@@ -214,7 +253,7 @@ std::string RenderFinding(const Rulebook& rb, const v1::ProvisionResult& r, cons
       return absl::StrCat(L(lang, "regelbokens inställning är avstängd: ", "rulebook setting is off: "), text);
     }
     case v1::MISSING_FACT:
-      return absl::StrCat(L(lang, "uppgift saknas i faktaunderlaget: ", "fact missing: "), f.field(), " (",
+      return absl::StrCat(L(lang, "uppgift saknas i faktaunderlaget: ", "fact missing: "), FactFieldPath(f.field()), " (",
                           cond, ")");
     case v1::EXCLUDED_BY_CONDITION:
       return absl::StrCat(L(lang, "utesluts: ", "excluded: "), cond);

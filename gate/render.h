@@ -23,6 +23,10 @@ enum class Lang { kSv, kEn };
 // produced it (same digest); otherwise texts may be missing.
 std::string RenderAssessment(const Rulebook& rulebook, const v1::Assessment& assessment, Lang lang);
 
+// The Facts field path a FactField stands for, e.g. "subject.age_years" for
+// FACT_SUBJECT_AGE_YEARS; "" for FACT_FIELD_UNSPECIFIED (and unknown values).
+const char* FactFieldPath(v1::FactField field);
+
 // One line of explanation for a finding of `result`.
 std::string RenderFinding(const Rulebook& rulebook, const v1::ProvisionResult& result,
                           const v1::Finding& finding, Lang lang);

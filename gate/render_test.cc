@@ -52,6 +52,20 @@ TEST(RenderAssessment, JudgementsToAttestAreSpelledOut) {
   EXPECT_THAT(sv, HasSubstr("Tillåtet om intygat enligt: 10 kap. 27 § OSL"));
 }
 
+TEST(FactFieldPath, EveryValueNamesADistinctFactsPath) {
+  std::set<std::string> seen;
+  for (int i = v1::FactField_MIN; i <= v1::FactField_MAX; ++i) {
+    if (!v1::FactField_IsValid(i)) continue;
+    const std::string path = FactFieldPath(static_cast<v1::FactField>(i));
+    if (i == v1::FACT_FIELD_UNSPECIFIED) {
+      EXPECT_EQ(path, "");
+      continue;
+    }
+    EXPECT_NE(path, "") << v1::FactField_Name(static_cast<v1::FactField>(i));
+    EXPECT_TRUE(seen.insert(path).second) << path;
+  }
+}
+
 TEST(RenderRules, ListsProvisionsInForce) {
   const std::string before = RenderRules(Bundled(), Day("2025-11-30"), Lang::kSv);
   const std::string after = RenderRules(Bundled(), Day("2025-12-01"), Lang::kEn);

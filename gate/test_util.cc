@@ -60,7 +60,7 @@ bool HasReason(const v1::ProvisionResult& r, v1::Reason reason, absl::string_vie
 std::string Describe(const v1::ProvisionResult& r) {
   std::string out = absl::StrCat(r.provision(), " ", v1::ProvisionStatus_Name(r.status()), "\n");
   for (const v1::Finding& f : r.findings()) {
-    absl::StrAppend(&out, "  ", v1::Reason_Name(f.reason()), " cond=", f.condition(), " field=", f.field(),
+    absl::StrAppend(&out, "  ", v1::Reason_Name(f.reason()), " cond=", f.condition(), " field=", v1::FactField_Name(f.field()),
                     " ref=", f.ref(), " limit=", f.limit(), " actual=", f.actual(), "\n");
   }
   return out;
