@@ -1,6 +1,7 @@
 #include "gate/assess.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "absl/container/inlined_vector.h"
@@ -38,6 +39,8 @@ struct Ctx {
   // Per attestation: the provision it names (index), or -1 if it lacks a
   // motivation and so does not count.
   absl::InlinedVector<int, 8> attestation_provision;
+  // Per provision: its version in force on the date, or nullptr.
+  absl::InlinedVector<const Version*, 64> versions;
   // Per category, set while assessing it.
   int secrecy = -1;
   int provision = -1;
@@ -51,6 +54,40 @@ struct Ctx {
 template <typename M>
 inline void Put(M* m, std::string* (M::*mutable_field)(), const std::string& v) {
   if (!v.empty()) (m->*mutable_field)()->append(v);
+}
+
+// Sets a string field to `v`, copying only if it differs. For values that are
+// constants of the rulebook at a fixed position of the output (provision ids
+// and citations, the rulebook's id and digest), which a reused Assessment
+// already holds; the comparison makes it correct whatever `m` held before.
+template <typename M>
+inline void SetSame(M* m, const std::string& (M::*get)() const, std::string* (M::*mutable_field)(),
+                    const std::string& v) {
+  const std::string& cur = (m->*get)();
+  if (cur.size() == v.size() && (v.empty() || std::memcmp(cur.data(), v.data(), v.size()) == 0)) return;
+  (m->*mutable_field)()->assign(v);
+}
+
+// True if `m` carries unknown fields (it, or the Assessment it belongs to,
+// was parsed from bytes with fields this schema does not know). Such a
+// message is cleared before it is reused, so that nothing survives from it.
+// `reflection` is m's (looked up once per call: GetReflection() is not cheap).
+inline bool HasUnknownFields(const google::protobuf::Reflection* reflection,
+                             const google::protobuf::Message& m) {
+  return !reflection->GetUnknownFields(m).empty();
+}
+
+// Element i of a repeated message field, reusing an existing one (the caller
+// overwrites every field of it) or adding one.
+template <typename T>
+inline T* Slot(google::protobuf::RepeatedPtrField<T>* f, int i) {
+  return i < f->size() ? f->Mutable(i) : f->Add();
+}
+
+// Drops elements beyond the first n (cleared and kept for later reuse).
+template <typename T>
+inline void Truncate(google::protobuf::RepeatedPtrField<T>* f, int n) {
+  while (f->size() > n) f->RemoveLast();
 }
 
 // Appends a finding. `condition` and `ref` may be null (= ""); strings are
@@ -238,6 +275,34 @@ Tri EvalDuty(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
   return best;
 }
 
+Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out);
+
+// The value of a condition, without explaining it: the common leaves inline,
+// the rest through Eval.
+inline Tri Value(const Cond& k, const Ctx& x) {
+  switch (k.kind) {
+    case CondKind::kAgeBelow:
+      if (!x.facts.subject().has_age_years()) return kMissing;
+      return x.facts.subject().age_years() < k.age_years ? kMet : kNotMet;
+    case CondKind::kPurpose:
+      return (k.set & x.purposes).any() ? kMet : kNotMet;
+    case CondKind::kJudgement:
+      return Attested(x, k.judgement->id()) ? kMet : kNeedsAttestation;
+    case CondKind::kConsent:
+      return !x.facts.consent().reference().empty() && x.facts.consent().given_by_protected_person()
+                 ? kMet
+                 : kNotMet;
+    case CondKind::kPrimarySecrecy:
+      return k.secrecy.test(x.secrecy) ? kMet : kNotMet;
+    case CondKind::kDiscloserKind:
+      return k.set.test(x.discloser_kind) ? kMet : kNotMet;
+    case CondKind::kSetting:
+      return x.c.setting_values[k.setting] ? kMet : kNotMet;
+    default:
+      return Eval(k, x, nullptr);
+  }
+}
+
 Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
   const std::string& id = k.proto->id();
   switch (k.kind) {
@@ -305,7 +370,7 @@ Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
       Tri best = kNotMet;
       const Cond* best_child = nullptr;
       for (const Cond& child : k.children) {
-        const Tri t = Eval(child, x, nullptr);
+        const Tri t = Value(child, x);
         if (best_child == nullptr || t > best) {
           best = t;
           best_child = &child;
@@ -323,7 +388,7 @@ Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
     }
     case CondKind::kNot: {
       const Cond& child = k.children.front();
-      const Tri t = Eval(child, x, nullptr);
+      const Tri t = Value(child, x);
       if (t == kMet) {
         if (out) AddFinding(out, v1::EXCLUDED_BY_CONDITION, &id, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &child.proto->id());
         return kNotMet;
@@ -338,11 +403,15 @@ Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
 
 void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
   const Provision& p = x.c.provisions[index];
-  Put(r, &v1::ProvisionResult::mutable_provision, p.proto->id());
-  Put(r, &v1::ProvisionResult::mutable_citation, p.proto->citation());
+  // `r` may be a reused result: every field is set here.
+  SetSame(r, &v1::ProvisionResult::provision, &v1::ProvisionResult::mutable_provision, p.proto->id());
+  SetSame(r, &v1::ProvisionResult::citation, &v1::ProvisionResult::mutable_citation, p.proto->citation());
   r->set_status(v1::DOES_NOT_APPLY);
-  const Version* v = p.VersionOn(x.date);
+  r->clear_findings();
+  const Version* v = x.versions[index];
   if (v == nullptr) {
+    r->clear_version_from();
+    r->set_unverified(false);
     // Name the nearest later version's start, if there is one.
     const std::string* next = nullptr;
     for (const Version& cand : p.versions) {
@@ -354,7 +423,8 @@ void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
     AddFinding(r, v1::NOT_IN_FORCE, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, next);
     return;
   }
-  Put(r, &v1::ProvisionResult::mutable_version_from, v->proto->valid_from());
+  SetSame(r, &v1::ProvisionResult::version_from, &v1::ProvisionResult::mutable_version_from,
+          v->proto->valid_from());
   r->set_unverified(v->unverified);
   if (v->not_encoded) {
     AddFinding(r, v1::VERSION_NOT_ENCODED, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, nullptr);
@@ -396,7 +466,7 @@ void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
   Tri values[kCached];
   Tri worst = kMet;
   for (size_t i = 0; i < v->conditions.size(); ++i) {
-    const Tri t = Eval(v->conditions[i], x, nullptr);
+    const Tri t = Value(v->conditions[i], x);
     if (i < kCached) values[i] = t;
     worst = std::min(worst, t);
   }
@@ -404,7 +474,7 @@ void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
                 : worst == kNeedsAttestation ? v1::APPLIES_IF_ATTESTED
                                              : v1::DOES_NOT_APPLY);
   for (size_t i = 0; i < v->conditions.size(); ++i) {
-    const Tri t = i < kCached ? values[i] : Eval(v->conditions[i], x, nullptr);
+    const Tri t = i < kCached ? values[i] : Value(v->conditions[i], x);
     if (worst >= kNeedsAttestation || t < kNeedsAttestation) Eval(v->conditions[i], x, r);
   }
 }
@@ -501,26 +571,31 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
   if (date.year() < 1 || date.year() > 9999) {
     return absl::InvalidArgumentError("decision date: year must be 1..9999");
   }
-  // Clear() would free the claimed_basis submessage; keep it for reuse so
-  // that a reused Assessment allocates nothing.
-  v1::ClaimedBasisResult* kept_claim =
-      !facts.claimed_basis().empty() && out->has_claimed_basis() ? out->release_claimed_basis() : nullptr;
-  out->Clear();
-  if (kept_claim != nullptr) {
-    kept_claim->Clear();
-    out->set_allocated_claimed_basis(kept_claim);
-  }
+  const int n = static_cast<int>(c.provisions.size());
+  for (int pi = 0; pi < n; ++pi) x.versions.push_back(c.provisions[pi].VersionOn(date));
+
+  // `out` is overwritten in place rather than cleared: every field of every
+  // message kept is set below, surplus elements are dropped (and kept for
+  // reuse by the repeated fields), and strings that are rulebook constants at
+  // a fixed position are only copied if they differ. A message carrying
+  // unknown fields (a parsed one) is cleared first.
+  if (HasUnknownFields(v1::Assessment::GetReflection(), *out)) out->Clear();
+  const google::protobuf::Reflection* category_reflection = v1::CategoryAssessment::GetReflection();
+  const google::protobuf::Reflection* result_reflection = v1::ProvisionResult::GetReflection();
   char buf[10];
-  out->set_rulebook_id(rulebook.proto().id());
-  out->set_rulebook_edition(rulebook.proto().edition());
-  out->set_rulebook_digest(rulebook.digest());
+  SetSame(out, &v1::Assessment::rulebook_id, &v1::Assessment::mutable_rulebook_id, rulebook.proto().id());
+  SetSame(out, &v1::Assessment::rulebook_edition, &v1::Assessment::mutable_rulebook_edition,
+          rulebook.proto().edition());
+  SetSame(out, &v1::Assessment::rulebook_digest, &v1::Assessment::mutable_rulebook_digest, rulebook.digest());
   out->mutable_decision_date()->assign(FormatDate(date, buf), 10);
 
-  const int n = static_cast<int>(c.provisions.size());
   int claimed = -1;
-  if (!facts.claimed_basis().empty()) {
+  if (facts.claimed_basis().empty()) {
+    out->clear_claimed_basis();
+  } else {
     auto it = c.provision_index.find(facts.claimed_basis());
     v1::ClaimedBasisResult* cb = out->mutable_claimed_basis();
+    if (HasUnknownFields(v1::ClaimedBasisResult::GetReflection(), *cb)) cb->Clear();
     cb->set_provision(facts.claimed_basis());
     cb->set_known(it != c.provision_index.end());
     if (it != c.provision_index.end()) {
@@ -539,12 +614,21 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
                      facts.categories(ci));
     }
     x.secrecy = c.category_secrecy[it->second];
-    v1::CategoryAssessment* ca = out->add_categories();
-    Put(ca, &v1::CategoryAssessment::mutable_category, facts.categories(ci));
-    Put(ca, &v1::CategoryAssessment::mutable_secrecy_provision, c.secrecy[x.secrecy]->id());
+    v1::CategoryAssessment* ca = Slot(out->mutable_categories(), ci);
+    if (HasUnknownFields(category_reflection, *ca)) ca->Clear();
+    ca->set_category(facts.categories(ci));
+    SetSame(ca, &v1::CategoryAssessment::secrecy_provision, &v1::CategoryAssessment::mutable_secrecy_provision,
+            c.secrecy[x.secrecy]->id());
+    ca->clear_allowed_by();
+    ca->clear_allowed_if_attested_by();
+    ca->clear_recipient_secrecy();
+    google::protobuf::RepeatedPtrField<v1::ProvisionResult>* results = ca->mutable_provisions();
+    Truncate(results, n);
     for (int pi = 0; pi < n; ++pi) {
       x.provision = pi;
-      EvalProvision(pi, x, ca->add_provisions());
+      v1::ProvisionResult* r = Slot(results, pi);
+      if (HasUnknownFields(result_reflection, *r)) r->Clear();
+      EvalProvision(pi, x, r);
     }
     // Residual provisions (10:27) give way to the ones they are residual to.
     for (int pi = 0; pi < n; ++pi) {
@@ -586,7 +670,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
         e->set_transfer(false);
       }
       for (int pi = 0; pi < n; ++pi) {
-        const Version* v = c.provisions[pi].VersionOn(date);
+        const Version* v = x.versions[pi];
         const v1::ProvisionStatus status = ca->provisions(pi).status();
         if (v == nullptr || v->transfers_secrecy < 0 || status == v1::DOES_NOT_APPLY) continue;
         const std::string& tid = c.secrecy[v->transfers_secrecy]->id();
@@ -599,6 +683,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
       }
     }
   }
+  Truncate(out->mutable_categories(), facts.categories_size());
   out->set_outcome(overall);
   return absl::OkStatus();
 }

@@ -274,5 +274,63 @@ TEST(Determinism, SameInputsSameBytesAndReuseGivesSameResult) {
   EXPECT_EQ(b1, b2);
 }
 
+// AssessInto overwrites a reused Assessment in place: whatever it held before
+// (more or fewer categories, a claimed basis or none, other findings, another
+// date, unknown fields from parsing), the result equals a fresh Assess.
+TEST(Determinism, ReuseAcrossShapesEqualsFresh) {
+  const char* const facts[] = {
+      R"pb(discloser { agency_kind: "skatteverket" }
+           recipient { agency_kind: "polismyndigheten" roles: "ingripande_mot_brott" }
+           categories: "skatt" categories: "folkbokforing" purposes: "utreda_brott"
+           crime { stage: COMMITTED offence_classes: "skattebrott" minimum_penalty_months: 6 prison_in_scale: true }
+           claimed_basis: "10:27" duty_laws: "lag_2016_774")pb",
+      kFraud,
+      R"pb(discloser { agency_kind: "kommun_socialnamnd" }
+           recipient { agency_kind: "polismyndigheten" }
+           categories: "socialtjanst" purposes: "forebygga_brott" subject { age_years: 19 }
+           claimed_basis: "10:99"
+           attestations { provision: "10:18a" judgement: "konkret_risk" officer: "o17" motivation: "Iakttagelser." })pb",
+      R"pb(discloser { agency_kind: "kommun_socialnamnd" }
+           recipient { agency_kind: "polismyndigheten" }
+           categories: "socialtjanst" categories: "socialtjanst" categories: "socialforsakring"
+           purposes: "forebygga_brott" subject { age_years: 25 })pb",
+  };
+  const char* const dates[] = {"2026-03-01", "2025-11-30", "2024-06-01"};
+  v1::Assessment reused;
+  for (int round = 0; round < 2; ++round) {
+    for (const char* date : dates) {
+      for (const char* text : facts) {
+        const v1::Facts f = ParseFacts(text);
+        absl::StatusOr<v1::Assessment> fresh = Assess(Bundled(), f, Day(date));
+        ASSERT_TRUE(fresh.ok()) << fresh.status();
+        ASSERT_TRUE(AssessInto(Bundled(), f, Day(date), &reused).ok());
+        EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(reused, *fresh)) << date << text;
+        std::string want, got;
+        ASSERT_TRUE(fresh->SerializeToString(&want));
+        ASSERT_TRUE(reused.SerializeToString(&got));
+        EXPECT_EQ(got, want) << date << text;
+      }
+    }
+  }
+  // Unknown fields (from parsing newer bytes) anywhere in the reused message
+  // do not survive.
+  for (int where = 0; where < 4; ++where) {
+    const v1::Facts f = ParseFacts(facts[0]);
+    ASSERT_TRUE(AssessInto(Bundled(), f, Day("2026-03-01"), &reused).ok());
+    google::protobuf::Message* m = &reused;
+    if (where == 1) m = reused.mutable_categories(1);
+    if (where == 2) m = reused.mutable_categories(0)->mutable_provisions(3);
+    if (where == 3) m = reused.mutable_claimed_basis();
+    m->GetReflection()->MutableUnknownFields(m)->AddVarint(999, 1);
+    ASSERT_TRUE(AssessInto(Bundled(), f, Day("2026-03-01"), &reused).ok());
+    absl::StatusOr<v1::Assessment> fresh = Assess(Bundled(), f, Day("2026-03-01"));
+    ASSERT_TRUE(fresh.ok());
+    std::string want, got;
+    ASSERT_TRUE(fresh->SerializeToString(&want));
+    ASSERT_TRUE(reused.SerializeToString(&got));
+    EXPECT_EQ(got, want) << "unknown field at " << where;
+  }
+}
+
 }  // namespace
 }  // namespace sluss::gate
