@@ -43,10 +43,12 @@ namespace sluss::gate {
 absl::StatusOr<v1::Assessment> Assess(const Rulebook& rulebook, const v1::Facts& facts,
                                       absl::CivilDay date);
 
-// As Assess, writing into `*out` (which is cleared first). Reusing one
-// Assessment across calls reuses its memory: after the first call with
-// similar facts, this performs no heap allocation. On error `*out` is
-// unspecified.
+// As Assess, writing into `*out`, whose previous content is replaced
+// entirely (the result is the same message Assess returns; `*out` is
+// overwritten in place rather than cleared, so that its sub-messages and
+// strings are reused). Reusing one Assessment across calls reuses its
+// memory: after the first call with similar facts, this performs no heap
+// allocation. On error `*out` is unspecified.
 absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDay date,
                         v1::Assessment* out);
 
