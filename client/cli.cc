@@ -26,6 +26,8 @@ int ExitCodeFor(const absl::Status& status) {
     case absl::StatusCode::kOutOfRange:
     case absl::StatusCode::kResourceExhausted:
       return kExitRefused;
+    case absl::StatusCode::kDataLoss:
+      return kExitVerifyFailed;
     default:
       return kExitFailure;
   }

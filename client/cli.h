@@ -5,7 +5,9 @@
 // Exit codes (docs/USAGE.md):
 //   0 ok · 1 other failure · 2 usage error · 3 denied (unauthenticated or
 //   permission denied) · 4 not found · 5 server unavailable ·
-//   6 invalid input or failed precondition (the server refused the content)
+//   6 invalid input or failed precondition (the server refused the content) ·
+//   7 verification failed (the log, a proof or a checkpoint does not verify:
+//     kDataLoss)
 #ifndef SLUSS_CLIENT_CLI_H_
 #define SLUSS_CLIENT_CLI_H_
 
@@ -26,6 +28,7 @@ enum ExitCode : int {
   kExitNotFound = 4,
   kExitUnavailable = 5,
   kExitRefused = 6,
+  kExitVerifyFailed = 7,
 };
 
 struct GlobalFlags {

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "client/audit_cmd.h"
 #include "client/cli.h"
 #include "client/gate_cmd.h"
 
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   AddStatusCommand(app, flags, &exit_code);
   AddKeygenCommand(app, flags, &exit_code);
   AddGateCommands(app, &exit_code, std::cout, std::cerr);
+  AddAuditCommands(app, flags, &exit_code, std::cout, std::cerr);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
