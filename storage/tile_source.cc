@@ -198,7 +198,7 @@ absl::Status ReadTile(TileSource& source, uint64_t size, int tile_level, uint64_
   hashes->clear();
   const uint64_t width = TileWidth(size, tile_level, n);
   const std::string path = TilePath(tile_level, n, width);
-  std::string data;
+  thread_local std::string data;  // reused: the verifier reads a tile per bundle
   SLUSS_RETURN_IF_ERROR(source.Read(path, &data));
   const size_t whole = std::min<size_t>(data.size() / 32, width);
   hashes->resize(whole);

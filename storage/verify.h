@@ -4,7 +4,8 @@
 //
 // The sources are interfaces so the same check runs on a live store
 // (Diarium::Verify), on a RocksDB copy, or on an exported tlog-tiles
-// directory (ExportedLog), which is what the auditor's CLI uses.
+// directory (TileNodeSource and TileEntrySource in tile_source.h; the
+// auditor's parallel check of a whole export is tile_audit.h).
 //
 //   SLUSS_ASSIGN_OR_RETURN(SignedCheckpoint cp, OpenCheckpoint(note, origin, keys));
 //   absl::Status s = VerifyLog(cp.body.size, cp.body.root, entries, nodes);
