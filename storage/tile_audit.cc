@@ -44,21 +44,19 @@ struct Scratch {
   std::vector<Hash> tile;
 };
 
-void ProcessBundle(TileSource& source, uint64_t size, uint64_t k, Scratch& s, BundleResult& r) {
+// `hint` is the size the export's latest checkpoint claims (for file names).
+void ProcessBundle(TileSource& source, uint64_t size, uint64_t hint, uint64_t k, Scratch& s,
+                   BundleResult& r) {
   const uint64_t width = BundleWidth(size, k);
   const uint64_t first = k * kTileWidth;
-  const std::string path = EntryBundlePath(k, width);
-  s.entries.clear();
-  absl::Status read = source.Read(path, &s.bundle);
+  std::string path;
+  absl::Status read = ReadEntryBundle(source, size, k, &s.bundle, &s.entries, &path, hint);
   if (!read.ok()) {
-    r.defect = absl::StrCat("entries ", first, "–", first + width - 1, " are missing: ",
-                            read.message());
-  } else {
-    absl::Status parsed = ParseEntryBundle(path, s.bundle, first, width, &s.entries);
-    if (!parsed.ok()) {
-      r.defect = std::string(parsed.message());
-      r.trailing = s.entries.size() == width;
-    }
+    r.defect = s.entries.empty() && read.code() != absl::StatusCode::kDataLoss
+                   ? absl::StrCat("entries ", first, "–", first + width - 1, " are missing: ",
+                                  read.message())
+                   : std::string(read.message());
+    r.trailing = s.entries.size() == width;
   }
   r.parsed = s.entries.size();
   s.leaves.resize(r.parsed);
@@ -66,7 +64,7 @@ void ProcessBundle(TileSource& source, uint64_t size, uint64_t k, Scratch& s, Bu
     s.leaves[j] = LeafHash(s.entries[j]);
     r.bytes += s.entries[j].size();
   }
-  absl::Status tile = ReadTile(source, size, 0, k, &s.tile);
+  absl::Status tile = ReadTile(source, size, 0, k, &s.tile, hint);
   if (!tile.ok()) {
     r.tile_problem = AuditProblem{first + s.tile.size(), AuditProblemKind::kTileMissing,
                                   TilePath(0, k, width), std::string(tile.message())};
@@ -90,7 +88,8 @@ void ProcessBundle(TileSource& source, uint64_t size, uint64_t k, Scratch& s, Bu
 // lower ones by re-reading one bundle (cached).
 class RecomputedTree {
  public:
-  RecomputedTree(TileSource& source, uint64_t size) : source_(source), size_(size) {}
+  RecomputedTree(TileSource& source, uint64_t size, uint64_t hint)
+      : source_(source), size_(size), hint_(hint) {}
 
   std::vector<std::vector<std::optional<Hash>>>& upper() { return upper_; }
 
@@ -105,12 +104,9 @@ class RecomputedTree {
     if (it != bundles_.end()) return it->second;
     if (bundles_.size() >= 8) bundles_.clear();
     Bundle b;
-    const uint64_t width = BundleWidth(size_, k);
-    b.path = EntryBundlePath(k, width);
     std::string data;
     std::vector<absl::string_view> entries;
-    absl::Status s = source_.Read(b.path, &data);
-    if (s.ok()) s = ParseEntryBundle(b.path, data, k * kTileWidth, width, &entries);
+    absl::Status s = ReadEntryBundle(source_, size_, k, &data, &entries, &b.path, hint_);
     if (!s.ok()) b.defect = std::string(s.message());
     for (absl::string_view e : entries) b.leaves.push_back(LeafHash(e));
     return bundles_.emplace(k, std::move(b)).first->second;
@@ -145,6 +141,7 @@ class RecomputedTree {
  private:
   TileSource& source_;
   const uint64_t size_;
+  const uint64_t hint_;
   std::vector<std::vector<std::optional<Hash>>> upper_;  // [l - 8][index]
   std::map<uint64_t, Bundle> bundles_;
 };
@@ -180,7 +177,8 @@ class Auditor {
   const AuditOptions& options_;
 
   AuditReport report_;
-  uint64_t n_ = 0;
+  uint64_t n_ = 0;     // the tree size audited
+  uint64_t hint_ = 0;  // the size the latest checkpoint claims: names the files to read
   std::vector<BundleResult> bundles_;
   std::optional<RecomputedTree> tree_;
   std::optional<TileNodeSource> tiles_;
@@ -237,7 +235,7 @@ void Auditor::Pass() {
         if (begin >= nb) break;
         const uint64_t end = std::min(nb, begin + kBundlesPerClaim);
         for (uint64_t k = begin; k < end; ++k) {
-          ProcessBundle(source_, n_, k, scratch, bundles_[k]);
+          ProcessBundle(source_, n_, hint_, k, scratch, bundles_[k]);
           hashed.fetch_add(BundleWidth(n_, k), std::memory_order_relaxed);
         }
       }
@@ -269,7 +267,7 @@ void Auditor::CompareUpperTiles() {
     const auto& recomputed = upper[static_cast<size_t>(level - kTileHeight)];
     for (uint64_t t = 0; t * kTileWidth < count; ++t) {
       const std::string path = TilePath(tl, t, TileWidth(n_, tl, t));
-      absl::Status s = ReadTile(source_, n_, tl, t, &hashes);
+      absl::Status s = ReadTile(source_, n_, tl, t, &hashes, hint_);
       ++report_.tiles_read;
       if (!s.ok()) {
         Add({(t * kTileWidth + hashes.size()) << level, AuditProblemKind::kTileMissing, path,
@@ -419,9 +417,21 @@ absl::StatusOr<AuditReport> Auditor::Run() {
     return std::move(report_);
   }
   n_ = latest.body->size;
+  hint_ = n_;
+  if (!OpenCheckpoint(latest.note, origin_, trusted_).ok()) {
+    // An untrusted checkpoint must not decide how much is read (a forged
+    // size could exhaust memory): audit up to the largest trusted older one.
+    n_ = 0;
+    for (uint64_t size : history) {
+      Checkpoint c = ReadCheckpoint(CheckpointHistoryPath(size));
+      if (c.body && c.body->size == size && OpenCheckpoint(c.note, origin_, trusted_).ok()) {
+        n_ = std::max(n_, size);
+      }
+    }
+  }
   report_.size = n_;
-  tree_.emplace(source_, n_);
-  tiles_.emplace(source_, n_);
+  tree_.emplace(source_, n_, hint_);
+  tiles_.emplace(source_, n_, hint_);
 
   Pass();
 

@@ -73,7 +73,9 @@ struct AuditedCheckpoint {
 
 struct AuditReport {
   std::string source;            // TileSource::Describe()
-  uint64_t size = 0;             // tree size of the latest checkpoint
+  // The tree size audited: the latest checkpoint's or, if that one is not
+  // signed by a trusted key, the largest trusted older checkpoint's.
+  uint64_t size = 0;
   uint64_t entries_read = 0;     // entries parsed and hashed
   uint64_t entry_bytes = 0;      // their total length
   uint64_t tiles_read = 0;       // hash tiles compared (all levels)

@@ -350,6 +350,57 @@ TEST_F(TileAuditTest, CheckpointSignedByAnUnknownKey) {
                      "a known key");
 }
 
+TEST_F(TileAuditTest, ForgedHugeCheckpointDoesNotDecideHowMuchIsRead) {
+  const auto forger = TestSigner(9);
+  const crypto::NoteSigner* signers[] = {forger.get()};
+  CheckpointBody body{std::string(testing::kOrigin), uint64_t{1} << 60, EmptyRoot()};
+  WriteRaw(file("checkpoint"), *crypto::SignNote(FormatCheckpointText(body), signers));
+  AuditReport r = Audit();
+  EXPECT_EQ(r.size, 300u);  // the largest trusted checkpoint
+  ASSERT_FALSE(r.problems.empty());
+  EXPECT_EQ(r.problems[0].index, 300u);
+  EXPECT_EQ(r.problems[0].kind, AuditProblemKind::kCheckpointUntrusted);
+  EXPECT_EQ(r.proven_size, 300u);
+}
+
+TEST_F(TileAuditTest, FullTilesStandInForMissingPartialOnes) {
+  // A mirror refreshed since size 300 may hold only the full tiles.
+  for (const char* f : {"tile/0/001.p/44", "tile/entries/001.p/44", "tile/1/000.p/1"}) {
+    std::filesystem::remove(file(f));
+  }
+  auto src = OpenExportDirectory(dir());
+  TileNodeSource nodes(**src, 300, /*hint_size=*/1000);
+  auto reader = [&](int level, uint64_t k) { return nodes.Node(level, k); };
+  EXPECT_EQ(*RootAt(300, reader), *log_->RootAt(300));  // tile/1/000.p/3 stands in for .p/1
+  TileNodeSource no_hint(**src, 300);
+  EXPECT_EQ(no_hint.Node(8, 0).status().code(), absl::StatusCode::kNotFound);
+  TileEntrySource entries(**src, 300);
+  uint64_t count = 0;
+  ASSERT_TRUE(entries.ReadEntries(250, 300, [&](uint64_t i, absl::string_view e) {
+    EXPECT_EQ(e, Entry(i));
+    ++count;
+    return true;
+  }).ok());
+  EXPECT_EQ(count, 50u);
+  std::string buffer, path;
+  std::vector<absl::string_view> parsed;
+  ASSERT_TRUE(ReadEntryBundle(**src, 300, 1, &buffer, &parsed, &path).ok());
+  EXPECT_EQ(path, "tile/entries/001");
+  EXPECT_EQ(parsed.size(), 44u);
+  // And the audit of the whole log still passes, as does one whose latest
+  // checkpoint is untrusted (it then audits up to 300).
+  EXPECT_TRUE(Audit().ok());
+  WriteRaw(file("vkeys"), "");
+  const auto forger = TestSigner(9);
+  const crypto::NoteSigner* signers[] = {forger.get()};
+  const std::string note = ReadRaw(file("checkpoint"));
+  WriteRaw(file("checkpoint"), *crypto::SignNote(note.substr(0, note.find("\n\n") + 1), signers));
+  AuditReport r = Audit();
+  EXPECT_EQ(r.size, 300u);
+  ASSERT_EQ(r.problems.size(), 1u) << r.problems[1].message;
+  EXPECT_EQ(r.problems[0].kind, AuditProblemKind::kCheckpointUntrusted);
+}
+
 TEST_F(TileAuditTest, TruncatedTile) {
   std::string t = ReadRaw(file("tile/0/001"));
   WriteRaw(file("tile/0/001"), t.substr(0, 4000));  // 125 whole hashes

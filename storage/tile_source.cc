@@ -193,20 +193,79 @@ absl::Status ParseEntryBundle(absl::string_view path, absl::string_view bundle, 
   return absl::OkStatus();
 }
 
+namespace {
+
+// The file names that may hold bundle or tile (level, n) of a tree of
+// `size`, best first: its own, the full one, the one of a tree of `hint`.
+std::vector<std::pair<std::string, uint64_t>> Candidates(int level, uint64_t size, uint64_t n,
+                                                        uint64_t hint) {
+  const uint64_t width = TileWidth(size, level < 0 ? 0 : level, n);
+  auto path = [&](uint64_t w) { return level < 0 ? EntryBundlePath(n, w) : TilePath(level, n, w); };
+  std::vector<std::pair<std::string, uint64_t>> out = {{path(width), width}};
+  if (width < kTileWidth) {
+    out.emplace_back(path(kTileWidth), kTileWidth);
+    const uint64_t hint_width = hint > size ? TileWidth(hint, level < 0 ? 0 : level, n) : 0;
+    if (hint_width > width && hint_width < kTileWidth) out.emplace_back(path(hint_width), hint_width);
+  }
+  return out;
+}
+
+// Reads the first candidate that exists; the error of the first if none.
+absl::Status ReadFirst(TileSource& source, const std::vector<std::pair<std::string, uint64_t>>& c,
+                       std::string* out, size_t* which) {
+  absl::Status first = source.Read(c[0].first, out);
+  *which = 0;
+  if (first.code() != absl::StatusCode::kNotFound) return first;
+  for (size_t i = 1; i < c.size(); ++i) {
+    if (source.Read(c[i].first, out).ok()) {
+      *which = i;
+      return absl::OkStatus();
+    }
+  }
+  return first;
+}
+
+}  // namespace
+
+absl::Status ReadEntryBundle(TileSource& source, uint64_t size, uint64_t n, std::string* buffer,
+                             std::vector<absl::string_view>* entries, std::string* path,
+                             uint64_t hint_size) {
+  entries->clear();
+  const auto candidates = Candidates(-1, size, n, hint_size);
+  const uint64_t width = candidates[0].second;
+  size_t which;
+  absl::Status s = ReadFirst(source, candidates, buffer, &which);
+  *path = candidates[which].first;
+  SLUSS_RETURN_IF_ERROR(s);
+  absl::Status parsed =
+      ParseEntryBundle(*path, *buffer, n * kTileWidth, candidates[which].second, entries);
+  if (which > 0 && entries->size() >= width) {
+    entries->resize(width);  // a wider bundle: only its first `width` entries matter
+    return absl::OkStatus();
+  }
+  if (entries->size() > width) entries->resize(width);
+  return parsed;
+}
+
 absl::Status ReadTile(TileSource& source, uint64_t size, int tile_level, uint64_t n,
-                      std::vector<Hash>* hashes) {
+                      std::vector<Hash>* hashes, uint64_t hint_size) {
   hashes->clear();
-  const uint64_t width = TileWidth(size, tile_level, n);
-  const std::string path = TilePath(tile_level, n, width);
+  const auto candidates = Candidates(tile_level, size, n, hint_size);
+  const uint64_t width = candidates[0].second;
   thread_local std::string data;  // reused: the verifier reads a tile per bundle
-  SLUSS_RETURN_IF_ERROR(source.Read(path, &data));
+  size_t which;
+  SLUSS_RETURN_IF_ERROR(ReadFirst(source, candidates, &data, &which));
+  const std::string& path = candidates[which].first;
+  const uint64_t expected = candidates[which].second;
   const size_t whole = std::min<size_t>(data.size() / 32, width);
   hashes->resize(whole);
   std::memcpy(hashes->data(), data.data(), whole * 32);
-  if (data.size() != width * 32) {
+  // Its own file must be exactly its width; a wider stand-in must hold at
+  // least the hashes needed.
+  if (which == 0 ? data.size() != expected * 32 : data.size() < width * 32) {
     return absl::DataLossError(absl::StrCat(path, ": ", data.size(), " bytes, expected ",
-                                            width * 32, " (", width, " hashes): ",
-                                            data.size() < width * 32 ? "truncated" : "too long"));
+                                            expected * 32, " (", expected, " hashes): ",
+                                            data.size() < expected * 32 ? "truncated" : "too long"));
   }
   return absl::OkStatus();
 }
@@ -225,7 +284,7 @@ absl::StatusOr<Hash> TileNodeSource::Node(int level, uint64_t index) {
   if (it == cache_.end()) {
     if (cache_.size() >= 16) cache_.clear();
     std::vector<Hash> hashes;
-    SLUSS_RETURN_IF_ERROR(ReadTile(source_, size_, tile_level, n, &hashes));
+    SLUSS_RETURN_IF_ERROR(ReadTile(source_, size_, tile_level, n, &hashes, hint_size_));
     it = cache_.emplace(key, std::move(hashes)).first;
   }
   const std::vector<Hash>& tile = it->second;
@@ -244,12 +303,10 @@ absl::Status TileEntrySource::ReadEntries(
     return absl::OutOfRangeError(
         absl::StrCat("tiles: entries [", begin, ", ", end, ") are beyond the tree size ", size_));
   }
+  std::string path;
   for (uint64_t n = begin / kTileWidth; n * kTileWidth < end; ++n) {
     const uint64_t width = BundleWidth(size_, n);
-    const std::string path = EntryBundlePath(n, width);
-    SLUSS_RETURN_IF_ERROR(source_.Read(path, &buffer_));
-    entries_.clear();
-    SLUSS_RETURN_IF_ERROR(ParseEntryBundle(path, buffer_, n * kTileWidth, width, &entries_));
+    SLUSS_RETURN_IF_ERROR(ReadEntryBundle(source_, size_, n, &buffer_, &entries_, &path, hint_size_));
     for (uint64_t j = 0; j < width; ++j) {
       const uint64_t i = n * kTileWidth + j;
       if (i < begin) continue;

@@ -99,38 +99,60 @@ uint64_t TileWidth(uint64_t size, int tile_level, uint64_t n);
 absl::Status ParseEntryBundle(absl::string_view path, absl::string_view bundle, uint64_t first,
                               uint64_t width, std::vector<absl::string_view>* entries);
 
+// Reads entry bundle n of a tree of `size` into *buffer and splits it
+// into *entries (views into *buffer; cleared first), like ParseEntryBundle.
+// If a partial bundle ".p/W" is missing, the full bundle is read instead
+// and its first W entries used: tlog-tiles lets a wider bundle stand in for
+// a narrower one, and an export refreshed since an older checkpoint has
+// only the wider one; if that is missing too and `hint_size` > size, the
+// bundle of a tree of `hint_size` is tried (e.g. the export's latest
+// checkpoint's: file names only, everything read is still checked).
+// *path is set to the file read (for messages).
+// Errors: the source's (kNotFound naming the partial path if neither file
+// exists) or ParseEntryBundle's.
+absl::Status ReadEntryBundle(TileSource& source, uint64_t size, uint64_t n, std::string* buffer,
+                             std::vector<absl::string_view>* entries, std::string* path,
+                             uint64_t hint_size = 0);
+
 // Reads tile (tile_level, n) of a tree of `size` into *hashes (replacing
 // its contents). kDataLoss if the file is shorter or longer than the tile's
 // width × 32 bytes, naming the path and both lengths; *hashes then holds
 // the whole hashes that were present (at most the width). kNotFound if the
-// tile is missing.
+// tile is missing. As for bundles, a missing partial tile is read from the
+// full tile or the tile of a tree of `hint_size` (its first W hashes; then
+// only a short file is an error).
 absl::Status ReadTile(TileSource& source, uint64_t size, int tile_level, uint64_t n,
-                      std::vector<Hash>* hashes);
+                      std::vector<Hash>* hashes, uint64_t hint_size = 0);
 
 // verify.h's NodeSource over the tiles of a tree of `size`: node (level, k)
 // is read from tile (level / 8) and, for levels that are not multiples of
 // 8, hashed up from the 2^(level % 8) tile hashes below it (as Go's
 // tlog.TileHashReader does). kOutOfRange for a node that is not complete in
-// a tree of `size`; the tile errors of ReadTile otherwise. Keeps the last
-// few tiles it read. Thread-compatible; `source` must outlive it.
+// a tree of `size`; the tile errors of ReadTile otherwise (`hint_size` as
+// there). Keeps the last few tiles it read. Thread-compatible; `source`
+// must outlive it.
 class TileNodeSource : public NodeSource {
  public:
-  TileNodeSource(TileSource& source, uint64_t size) : source_(source), size_(size) {}
+  TileNodeSource(TileSource& source, uint64_t size, uint64_t hint_size = 0)
+      : source_(source), size_(size), hint_size_(hint_size) {}
   absl::StatusOr<Hash> Node(int level, uint64_t index) override;
 
  private:
   TileSource& source_;
   const uint64_t size_;
+  const uint64_t hint_size_;
   std::map<std::pair<int, uint64_t>, std::vector<Hash>> cache_;
 };
 
 // verify.h's EntrySource over the entry bundles of a tree of `size`.
 // kOutOfRange if asked beyond `size`; ParseEntryBundle's kDataLoss (naming
 // the file and the entry) on a malformed bundle; kNotFound naming the file
-// if a bundle is missing. Thread-compatible; `source` must outlive it.
+// if a bundle is missing (`hint_size` as in ReadEntryBundle).
+// Thread-compatible; `source` must outlive it.
 class TileEntrySource : public EntrySource {
  public:
-  TileEntrySource(TileSource& source, uint64_t size) : source_(source), size_(size) {}
+  TileEntrySource(TileSource& source, uint64_t size, uint64_t hint_size = 0)
+      : source_(source), size_(size), hint_size_(hint_size) {}
   absl::Status ReadEntries(
       uint64_t begin, uint64_t end,
       absl::FunctionRef<bool(uint64_t index, absl::string_view bytes)> fn) override;
@@ -138,6 +160,7 @@ class TileEntrySource : public EntrySource {
  private:
   TileSource& source_;
   const uint64_t size_;
+  const uint64_t hint_size_;
   std::string buffer_;
   std::vector<absl::string_view> entries_;
 };
