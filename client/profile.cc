@@ -37,7 +37,7 @@ absl::StatusOr<Profile> ParseProfile(absl::string_view path, absl::string_view c
         absl::StrCat(path, ":", err.source().begin.line, ": ", std::string(err.description())));
   }
   static const std::set<std::string> kKeys = {"server", "server_name", "ca", "cert", "key",
-                                              "officer_key", "agency_key"};
+                                              "officer_key", "agency_key", "officer"};
   for (const auto& [k, v] : root) {
     std::string key(k.str());
     if (!kKeys.count(key)) {
@@ -60,6 +60,13 @@ absl::StatusOr<Profile> ParseProfile(absl::string_view path, absl::string_view c
   p.key = ResolvePath(dir, get("key"));
   p.officer_key = ResolvePath(dir, get("officer_key"));
   p.agency_key = ResolvePath(dir, get("agency_key"));
+  p.officer = get("officer");
+  if (p.officer.empty() && !p.officer_key.empty()) {
+    // Default: the key file's name without ".key" (dev-pki's convention).
+    std::string base = p.officer_key.substr(p.officer_key.rfind('/') + 1);
+    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".key") == 0) base.resize(base.size() - 4);
+    p.officer = base;
+  }
   for (auto [name, value] : {std::pair<const char*, const std::string*>{"server", &p.server},
                              {"ca", &p.ca}, {"cert", &p.cert}, {"key", &p.key}}) {
     if (value->empty()) {

@@ -6,6 +6,8 @@
 //   cert = "polisen.pem"           # this agency's mTLS client certificate
 //   key = "polisen.key"            # its private key (mode 0600)
 //   officer_key = "anna.ed25519"   # optional: the officer's signing key
+//   officer = "anna.handlaggare"   # optional: officer id (default: officer_key's
+//                                  # file name without ".key")
 //   agency_key = "polisen.x25519"  # optional: the agency's decryption key
 //   server_name = "localhost"      # optional: name to verify in the server cert
 //
@@ -28,6 +30,7 @@ struct Profile {
   std::string key;
   std::string officer_key;  // empty if not configured
   std::string agency_key;   // empty if not configured
+  std::string officer;      // officer id (DSSE keyid); see above
   std::string source;       // the profile file
 };
 

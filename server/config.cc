@@ -25,7 +25,17 @@ absl::Status Bad(absl::string_view path, const toml::source_region& where, absl:
 // must not silently leave a setting at its default.
 const std::set<std::string>& KnownKeys() {
   static const auto* keys = new std::set<std::string>{
-      "server.listen", "server.data_dir", "tls.cert", "tls.key", "tls.client_ca", "log.format"};
+      "server.listen", "server.data_dir", "tls.cert", "tls.key", "tls.client_ca", "log.format",
+      "diarium.origin", "diarium.signing_key", "broker.directory", "broker.pseudonym_key",
+      "broker.time_zone"};
+  return *keys;
+}
+
+// Integer-valued keys.
+const std::set<std::string>& IntegerKeys() {
+  static const auto* keys = new std::set<std::string>{
+      "diarium.checkpoint_interval_ms", "broker.signed_at_window_seconds", "broker.max_envelope_bytes",
+      "broker.rate_per_second", "broker.rate_burst", "broker.io_threads"};
   return *keys;
 }
 
@@ -35,10 +45,16 @@ absl::Status CheckKeys(absl::string_view path, const toml::table& root) {
     const toml::table* table = node.as_table();
     if (table == nullptr) {
       return Bad(path, node.source(),
-                 absl::StrCat("unknown key '", table_name, "' (settings live in tables: [server], [tls], [log])"));
+                 absl::StrCat("unknown key '", table_name, "' (settings live in tables: [server], [tls], [log], [diarium], [broker])"));
     }
     for (const auto& [key, value] : *table) {
       std::string full = absl::StrCat(table_name, ".", std::string(key.str()));
+      if (IntegerKeys().count(full)) {
+        if (!value.is_integer() || *value.value<int64_t>() < 0) {
+          return Bad(path, value.source(), absl::StrCat("key '", full, "' must be a non-negative integer"));
+        }
+        continue;
+      }
       if (!KnownKeys().count(full)) {
         return Bad(path, value.source(), absl::StrCat("unknown key '", full, "'"));
       }
@@ -55,6 +71,12 @@ std::string Get(const toml::table& root, absl::string_view table, absl::string_v
   auto v = root[std::string_view(table.data(), table.size())][std::string_view(key.data(), key.size())]
                .value<std::string>();
   return v ? *v : std::string(def);
+}
+
+int64_t GetInt(const toml::table& root, absl::string_view table, absl::string_view key, int64_t def) {
+  auto v = root[std::string_view(table.data(), table.size())][std::string_view(key.data(), key.size())]
+               .value<int64_t>();
+  return v ? *v : def;
 }
 
 absl::Status CheckListen(absl::string_view path, absl::string_view listen) {
@@ -91,6 +113,18 @@ absl::StatusOr<Config> ParseConfig(absl::string_view path, absl::string_view con
   c.tls.key = ResolvePath(dir, Get(root, "tls", "key", ""));
   c.tls.client_ca = ResolvePath(dir, Get(root, "tls", "client_ca", ""));
   c.log_format = Get(root, "log", "format", c.log_format);
+  c.diarium_origin = Get(root, "diarium", "origin", c.diarium_origin);
+  c.diarium_signing_key = ResolvePath(dir, Get(root, "diarium", "signing_key", ""));
+  c.checkpoint_interval_ms = GetInt(root, "diarium", "checkpoint_interval_ms", c.checkpoint_interval_ms);
+  c.directory = ResolvePath(dir, Get(root, "broker", "directory", ""));
+  c.pseudonym_key = ResolvePath(dir, Get(root, "broker", "pseudonym_key", ""));
+  c.time_zone = Get(root, "broker", "time_zone", c.time_zone);
+  c.signed_at_window_seconds = GetInt(root, "broker", "signed_at_window_seconds", c.signed_at_window_seconds);
+  c.max_envelope_bytes = GetInt(root, "broker", "max_envelope_bytes", c.max_envelope_bytes);
+  c.rate_per_second = GetInt(root, "broker", "rate_per_second", c.rate_per_second);
+  c.rate_burst = GetInt(root, "broker", "rate_burst", c.rate_burst);
+  c.io_threads = GetInt(root, "broker", "io_threads", c.io_threads);
+  if (c.io_threads < 1) return absl::InvalidArgumentError(absl::StrCat(path, ": broker.io_threads must be at least 1"));
 
   struct Required {
     const char* key;

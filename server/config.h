@@ -10,12 +10,26 @@
 //   client_ca = "ca.pem"            # CA that issues agency certificates
 //   [log]
 //   format = "text"                 # or "json" (JSON lines)
+//   [diarium]
+//   origin = "sluss.local/diarium"  # checkpoint origin, fixed at creation
+//   signing_key = "log-signing.key" # Ed25519 key file signing checkpoints
+//   checkpoint_interval_ms = 5
+//   [broker]
+//   directory = "directory.textpb"  # bootstrap directory (first start)
+//   pseudonym_key = "pseudonym.key"
+//   time_zone = "Europe/Stockholm"  # decision dates
+//   signed_at_window_seconds = 300
+//   max_envelope_bytes = 16777216
+//   rate_per_second = 50            # per agency, state-changing calls; 0 = off
+//   rate_burst = 100
+//   io_threads = 2
 //
 // LoadConfig is a pure function of the file's contents (plus the existence
 // and permission checks it makes on the files named); thread-compatible.
 #ifndef SLUSS_SERVER_CONFIG_H_
 #define SLUSS_SERVER_CONFIG_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -34,6 +48,20 @@ struct Config {
   std::string data_dir;  // required
   TlsConfig tls;         // all three required: there is no plaintext listener
   std::string log_format = "text";
+  // [diarium] and [broker]: docs/OPERATIONS.md. Paths are absolute (or
+  // empty when not set; Server::Start requires signing_key and
+  // pseudonym_key, and directory when the log is empty).
+  std::string diarium_origin = "sluss.local/diarium";
+  std::string diarium_signing_key;
+  int64_t checkpoint_interval_ms = 5;
+  std::string directory;
+  std::string pseudonym_key;
+  std::string time_zone = "Europe/Stockholm";
+  int64_t signed_at_window_seconds = 300;
+  int64_t max_envelope_bytes = int64_t{16} << 20;
+  int64_t rate_per_second = 50;
+  int64_t rate_burst = 100;
+  int64_t io_threads = 2;
   std::string source;    // the file the config came from (for messages)
 };
 

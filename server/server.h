@@ -11,6 +11,7 @@
 #ifndef SLUSS_SERVER_SERVER_H_
 #define SLUSS_SERVER_SERVER_H_
 
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -23,10 +24,14 @@ class Server {
  public:
   virtual ~Server() = default;
 
-  // Checks the TLS material, creates data_dir, binds `config.listen`, and
+  // Checks the TLS material, creates data_dir, opens the diarium and the
+  // broker (replaying the log; bootstrapping an empty one), binds `config.listen`, and
   // starts serving. Errors name the file or address at fault; on error
   // nothing is left running.
-  static absl::StatusOr<std::unique_ptr<Server>> Start(const Config& config);
+  // `log` (optional) receives operational messages (e.g. a diarium failure
+  // that turns health NOT_SERVING); called from any thread.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const Config& config,
+                                                       std::function<void(absl::string_view)> log = nullptr);
 
   // The port actually bound (useful when the config asked for port 0).
   virtual int port() const = 0;

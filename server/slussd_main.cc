@@ -25,6 +25,10 @@ void Log(const std::string& format, absl::string_view msg) {
     std::string escaped;
     for (char c : msg) {
       if (c == '"' || c == '\\') escaped.push_back('\\');
+      if (c == '\n') {
+        escaped += "\\n";
+        continue;
+      }
       escaped.push_back(c);
     }
     std::cerr << "{\"component\":\"slussd\",\"msg\":\"" << escaped << "\"}" << std::endl;
@@ -67,7 +71,8 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto server = sluss::server::Server::Start(*config);
+  const std::string log_format = config->log_format;
+  auto server = sluss::server::Server::Start(*config, [log_format](absl::string_view m) { Log(log_format, m); });
   if (!server.ok()) {
     Log(config->log_format, server.status().message());
     return 2;

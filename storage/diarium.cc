@@ -908,6 +908,22 @@ absl::Status Diarium::Export(absl::string_view dir) const {
                   absl::StrCat("diarium: exporting to ", dir));
 }
 
+absl::StatusOr<std::string> Diarium::ReadTile(int tile_level, uint64_t n, uint64_t width) const {
+  if (tile_level < 0 || tile_level > 7 || width < 1 || width > kTileWidth) {
+    return absl::InvalidArgumentError("diarium: tile level must be 0..7 and width 1..256");
+  }
+  const int level = kTileHeight * tile_level;
+  const uint64_t begin = n * kTileWidth;
+  if (((begin + width) << level) > size() || (begin + width) > (uint64_t{1} << (63 - level))) {
+    return absl::OutOfRangeError(absl::StrCat("diarium: tile ", tile_level, "/", n, " width ", width,
+                                              " is beyond the tree of size ", size()));
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::vector<Hash> hashes;
+  SLUSS_RETURN_IF_ERROR(ReadNodes(it.get(), level, begin, begin + width, &hashes));
+  return std::string(reinterpret_cast<const char*>(hashes.data()), hashes.size() * 32);
+}
+
 absl::Status Diarium::Verify() const {
   const SignedCheckpoint cp = LatestCheckpoint();
   const std::vector<crypto::NoteVerifier> verifiers = Verifiers();

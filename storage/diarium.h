@@ -179,6 +179,11 @@ class Diarium {
   // `dir` (created if missing) plus `dir/vkeys` (docs/DIARIUM.md §6).
   absl::Status Export(absl::string_view dir) const;
 
+  // The bytes of one C2SP tlog-tiles hash tile: tile level `tile_level`
+  // (tree level 8 * tile_level), index `n`, `width` hashes (1..256), as in
+  // an Export. kOutOfRange unless the durable tree has all those nodes.
+  absl::StatusOr<std::string> ReadTile(int tile_level, uint64_t n, uint64_t width) const;
+
   // Recomputes the tree from every stored entry and checks it against the
   // latest checkpoint (signature included). OK, or verify.h's kDataLoss
   // naming the first altered entry.

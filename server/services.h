@@ -1,0 +1,72 @@
+// The gRPC services slussd serves over the broker (callback API). Each
+// handler only authenticates the caller from the TLS auth context, forwards
+// to broker::Broker and maps absl::Status to grpc::Status (grpc_status.h).
+// State-changing handlers finish from the broker's completion callback; no
+// handler waits for the disk.
+//
+// Thread-safe; the broker must outlive the services.
+#ifndef SLUSS_SERVER_SERVICES_H_
+#define SLUSS_SERVER_SERVICES_H_
+
+#include "server/broker/broker.h"
+#include "sluss/v1/diarium.grpc.pb.h"
+#include "sluss/v1/exchange.grpc.pb.h"
+#include "sluss/v1/gate.grpc.pb.h"
+
+namespace sluss::server {
+
+class ExchangeService final : public v1::Exchange::CallbackService {
+ public:
+  explicit ExchangeService(broker::Broker* b) : broker_(b) {}
+  grpc::ServerUnaryReactor* Request(grpc::CallbackServerContext*, const v1::RequestRequest*,
+                                    v1::RequestResponse*) override;
+  grpc::ServerUnaryReactor* Decide(grpc::CallbackServerContext*, const v1::DecideRequest*,
+                                   v1::DecideResponse*) override;
+  grpc::ServerUnaryReactor* Send(grpc::CallbackServerContext*, const v1::SendRequest*, v1::SendResponse*) override;
+  grpc::ServerUnaryReactor* GetDisclosure(grpc::CallbackServerContext*, const v1::GetDisclosureRequest*,
+                                          v1::GetDisclosureResponse*) override;
+  grpc::ServerUnaryReactor* Acknowledge(grpc::CallbackServerContext*, const v1::AcknowledgeRequest*,
+                                        v1::AcknowledgeResponse*) override;
+  grpc::ServerUnaryReactor* Inbox(grpc::CallbackServerContext*, const v1::InboxRequest*, v1::InboxResponse*) override;
+  grpc::ServerUnaryReactor* Outbox(grpc::CallbackServerContext*, const v1::OutboxRequest*,
+                                   v1::OutboxResponse*) override;
+  grpc::ServerUnaryReactor* CaseHistory(grpc::CallbackServerContext*, const v1::CaseHistoryRequest*,
+                                        v1::CaseHistoryResponse*) override;
+
+ private:
+  broker::Broker* const broker_;
+};
+
+class DiariumService final : public v1::Diarium::CallbackService {
+ public:
+  explicit DiariumService(broker::Broker* b) : broker_(b) {}
+  grpc::ServerUnaryReactor* GetCheckpoint(grpc::CallbackServerContext*, const v1::GetCheckpointRequest*,
+                                          v1::GetCheckpointResponse*) override;
+  grpc::ServerUnaryReactor* GetEntries(grpc::CallbackServerContext*, const v1::GetEntriesRequest*,
+                                       v1::GetEntriesResponse*) override;
+  grpc::ServerUnaryReactor* GetInclusionProof(grpc::CallbackServerContext*, const v1::GetInclusionProofRequest*,
+                                              v1::GetInclusionProofResponse*) override;
+  grpc::ServerUnaryReactor* GetConsistencyProof(grpc::CallbackServerContext*, const v1::GetConsistencyProofRequest*,
+                                                v1::GetConsistencyProofResponse*) override;
+  grpc::ServerUnaryReactor* GetTile(grpc::CallbackServerContext*, const v1::GetTileRequest*,
+                                    v1::GetTileResponse*) override;
+
+ private:
+  broker::Broker* const broker_;
+};
+
+class GateService final : public v1::Gate::CallbackService {
+ public:
+  explicit GateService(broker::Broker* b) : broker_(b) {}
+  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext*, const v1::CheckRequest*, v1::CheckResponse*) override;
+
+ private:
+  broker::Broker* const broker_;
+};
+
+// The agency of the caller's verified certificate.
+absl::StatusOr<broker::Caller> CallerOf(grpc::CallbackServerContext* context);
+
+}  // namespace sluss::server
+
+#endif  // SLUSS_SERVER_SERVICES_H_
