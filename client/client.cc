@@ -7,7 +7,14 @@
 #include "base/file.h"
 #include "base/status_macros.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "crypto/dsse.h"
+#include "crypto/hash.h"
+#include "crypto/keyfile.h"
+#include "exchange/action.h"
+#include "sluss/v1/diarium.grpc.pb.h"
 #include "sluss/v1/directory.grpc.pb.h"
+#include "sluss/v1/exchange.grpc.pb.h"
+#include "sluss/v1/gate.grpc.pb.h"
 
 namespace sluss::client {
 namespace {
@@ -93,6 +100,315 @@ absl::Status ExplainConnectError(const absl::Status& status, const Profile& prof
   return absl::Status(status.code(),
                       absl::StrCat("cannot reach slussd at ", profile.server, ": ", why,
                                    " [gRPC: ", detail, "]"));
+}
+
+}  // namespace sluss::client
+
+// ---------------------------------------------------------------- workflow
+
+namespace sluss::client {
+namespace {
+
+template <typename Stub, typename Req, typename Resp, typename Method>
+absl::StatusOr<Resp> Call(const std::shared_ptr<grpc::Channel>& ch, absl::Duration timeout, Method m,
+                          const Req& req) {
+  auto stub = Stub::NewStub(ch);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(absl::ToInt64Milliseconds(timeout)));
+  Resp resp;
+  grpc::Status s = ((*stub).*m)(&ctx, req, &resp);
+  if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+  return resp;
+}
+
+std::string RandomKey() { return crypto::ToHex(crypto::RandomBytes(16)); }
+
+}  // namespace
+
+#define SLUSS_RPC(Svc, Method, Req, Resp, arg)                                                        \
+  Call<v1::Svc, v1::Req, v1::Resp>(channel_, options_.call_timeout, &v1::Svc::Stub::Method, arg)
+
+absl::StatusOr<v1::RequestResponse> SlussClient::Request(const v1::RequestRequest& r) {
+  return SLUSS_RPC(Exchange, Request, RequestRequest, RequestResponse, r);
+}
+absl::StatusOr<v1::DecideResponse> SlussClient::Decide(const v1::DecideRequest& r) {
+  return SLUSS_RPC(Exchange, Decide, DecideRequest, DecideResponse, r);
+}
+absl::StatusOr<v1::SendResponse> SlussClient::Send(const v1::SendRequest& r) {
+  return SLUSS_RPC(Exchange, Send, SendRequest, SendResponse, r);
+}
+absl::StatusOr<v1::AcknowledgeResponse> SlussClient::Acknowledge(const v1::AcknowledgeRequest& r) {
+  return SLUSS_RPC(Exchange, Acknowledge, AcknowledgeRequest, AcknowledgeResponse, r);
+}
+absl::StatusOr<v1::GetDisclosureResponse> SlussClient::GetDisclosure(const v1::GetDisclosureRequest& r) {
+  return SLUSS_RPC(Exchange, GetDisclosure, GetDisclosureRequest, GetDisclosureResponse, r);
+}
+absl::StatusOr<v1::InboxResponse> SlussClient::Inbox() {
+  return SLUSS_RPC(Exchange, Inbox, InboxRequest, InboxResponse, v1::InboxRequest());
+}
+absl::StatusOr<v1::OutboxResponse> SlussClient::Outbox() {
+  return SLUSS_RPC(Exchange, Outbox, OutboxRequest, OutboxResponse, v1::OutboxRequest());
+}
+absl::StatusOr<v1::CaseHistoryResponse> SlussClient::CaseHistory(const std::string& case_id) {
+  v1::CaseHistoryRequest r;
+  r.set_case_id(case_id);
+  return SLUSS_RPC(Exchange, CaseHistory, CaseHistoryRequest, CaseHistoryResponse, r);
+}
+absl::StatusOr<v1::ListAgenciesResponse> SlussClient::ListAgencies() {
+  return SLUSS_RPC(Directory, ListAgencies, ListAgenciesRequest, ListAgenciesResponse, v1::ListAgenciesRequest());
+}
+absl::StatusOr<v1::GetOfficerResponse> SlussClient::GetOfficer(const std::string& id) {
+  v1::GetOfficerRequest r;
+  r.set_id(id);
+  return SLUSS_RPC(Directory, GetOfficer, GetOfficerRequest, GetOfficerResponse, r);
+}
+absl::StatusOr<v1::RevokeKeyResponse> SlussClient::RevokeKey(const v1::RevokeKeyRequest& r) {
+  return SLUSS_RPC(Directory, RevokeKey, RevokeKeyRequest, RevokeKeyResponse, r);
+}
+absl::StatusOr<v1::GetCheckpointResponse> SlussClient::GetCheckpoint() {
+  return SLUSS_RPC(Diarium, GetCheckpoint, GetCheckpointRequest, GetCheckpointResponse, v1::GetCheckpointRequest());
+}
+absl::StatusOr<v1::GetEntriesResponse> SlussClient::GetEntries(uint64_t begin, uint64_t end) {
+  v1::GetEntriesRequest r;
+  r.set_begin(begin);
+  r.set_end(end);
+  return SLUSS_RPC(Diarium, GetEntries, GetEntriesRequest, GetEntriesResponse, r);
+}
+absl::StatusOr<v1::GetInclusionProofResponse> SlussClient::GetInclusionProof(uint64_t index) {
+  v1::GetInclusionProofRequest r;
+  r.set_index(index);
+  return SLUSS_RPC(Diarium, GetInclusionProof, GetInclusionProofRequest, GetInclusionProofResponse, r);
+}
+absl::StatusOr<v1::GetConsistencyProofResponse> SlussClient::GetConsistencyProof(uint64_t old_size) {
+  v1::GetConsistencyProofRequest r;
+  r.set_old_size(old_size);
+  return SLUSS_RPC(Diarium, GetConsistencyProof, GetConsistencyProofRequest, GetConsistencyProofResponse, r);
+}
+absl::StatusOr<v1::GetTileResponse> SlussClient::GetTile(int level, uint64_t index, uint32_t width) {
+  v1::GetTileRequest r;
+  r.set_level(level);
+  r.set_index(index);
+  r.set_width(width);
+  return SLUSS_RPC(Diarium, GetTile, GetTileRequest, GetTileResponse, r);
+}
+absl::StatusOr<v1::CheckResponse> SlussClient::GateCheck(const v1::CheckRequest& r) {
+  return SLUSS_RPC(Gate, Check, CheckRequest, CheckResponse, r);
+}
+#undef SLUSS_RPC
+
+absl::StatusOr<const crypto::Ed25519SigningKey*> SlussClient::OfficerKey() {
+  absl::MutexLock l(&mu_);
+  if (!officer_key_) {
+    if (profile_.officer_key.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat("profile ", profile_.source,
+                                                        " has no officer_key: signed actions need one"));
+    }
+    absl::StatusOr<crypto::Ed25519SigningKey> k = crypto::ReadEd25519SigningKey(profile_.officer_key);
+    if (!k.ok()) return Annotate(k.status(), "profile officer_key");
+    officer_key_ = std::make_unique<crypto::Ed25519SigningKey>(std::move(*k));
+  }
+  return officer_key_.get();
+}
+
+absl::StatusOr<v1::AgencyRef> SlussClient::MyAgency() {
+  {
+    absl::MutexLock l(&mu_);
+    if (me_) return *me_;
+  }
+  SLUSS_ASSIGN_OR_RETURN(v1::WhoAmIResponse who, WhoAmI());
+  absl::MutexLock l(&mu_);
+  me_ = who.agency();
+  return *me_;
+}
+
+absl::StatusOr<crypto::X25519PublicKey> SlussClient::AgencyEncryptionKey(const v1::AgencyRef& agency) {
+  const std::string k = exchange::AgencyKey(agency);
+  {
+    absl::MutexLock l(&mu_);
+    auto it = agency_keys_.find(k);
+    if (it != agency_keys_.end()) return it->second;
+  }
+  SLUSS_ASSIGN_OR_RETURN(v1::ListAgenciesResponse all, ListAgencies());
+  absl::MutexLock l(&mu_);
+  for (const auto& a : all.agencies()) {
+    auto key = crypto::X25519PublicKeyFromBytes(a.encryption_key());
+    if (key.ok()) agency_keys_[exchange::AgencyKey(a.agency())] = *key;
+  }
+  auto it = agency_keys_.find(k);
+  if (it == agency_keys_.end()) return absl::NotFoundError(absl::StrCat("agency ", k, " is not in the directory"));
+  return it->second;
+}
+
+absl::StatusOr<v1::DsseEnvelope> SlussClient::SignAction(v1::Action action) {
+  SLUSS_ASSIGN_OR_RETURN(const crypto::Ed25519SigningKey* key, OfficerKey());
+  SLUSS_ASSIGN_OR_RETURN(v1::AgencyRef me, MyAgency());
+  action.set_officer(profile_.officer);
+  *action.mutable_agency() = me;
+  Clock& clock = options_.clock != nullptr ? *options_.clock : RealClock();
+  action.set_signed_at_unix_micros(absl::ToUnixMicros(clock.Now()));
+  return exchange::SignAction(action, *key);
+}
+
+namespace {
+struct Sealed {
+  std::string case_id;
+  std::string salt;
+  v1::SealedEnvelope envelope;
+};
+}  // namespace
+
+absl::StatusOr<v1::RequestResponse> SlussClient::NewRequest(const NewCase& c) {
+  SLUSS_ASSIGN_OR_RETURN(v1::AgencyRef me, MyAgency());
+  const std::string idem = c.idempotency_key.empty() ? RandomKey() : c.idempotency_key;
+  const std::string case_id = exchange::CaseIdFor(me, idem);
+  SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey mine, AgencyEncryptionKey(me));
+  SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey theirs, AgencyEncryptionKey(c.to));
+  std::vector<crypto::X25519PublicKey> to = {mine, theirs};
+  v1::RequestRequest req;
+  SLUSS_ASSIGN_OR_RETURN(*req.mutable_question(), exchange::SealForCase(case_id, c.text, to));
+  const std::string salt = crypto::RandomBytes(16);
+  v1::Action a;
+  a.set_idempotency_key(idem);
+  v1::RequestAction* ra = a.mutable_request();
+  *ra->mutable_to() = c.to;
+  *ra->mutable_facts() = c.facts;
+  ra->set_subject_kind(c.subject_kind);
+  ra->set_subject_commitment(exchange::SubjectCommitment(salt, c.subject_id));
+  ra->set_question_digest(exchange::EnvelopeDigest(req.question()));
+  ra->set_summary(c.summary);
+  SLUSS_ASSIGN_OR_RETURN(*req.mutable_action(), SignAction(a));
+  req.set_idempotency_key(idem);
+  req.mutable_subject()->set_id(c.subject_id);
+  req.mutable_subject()->set_salt(salt);
+  return Request(req);
+}
+
+absl::StatusOr<v1::SendResponse> SlussClient::SendDisclosure(const NewCase& c) {
+  SLUSS_ASSIGN_OR_RETURN(v1::AgencyRef me, MyAgency());
+  const std::string idem = c.idempotency_key.empty() ? RandomKey() : c.idempotency_key;
+  const std::string case_id = exchange::CaseIdFor(me, idem);
+  SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey mine, AgencyEncryptionKey(me));
+  SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey theirs, AgencyEncryptionKey(c.to));
+  std::vector<crypto::X25519PublicKey> to = {mine, theirs};
+  v1::SendRequest req;
+  SLUSS_ASSIGN_OR_RETURN(*req.mutable_content(), exchange::SealForCase(case_id, c.text, to));
+  const std::string salt = crypto::RandomBytes(16);
+  v1::Action a;
+  a.set_idempotency_key(idem);
+  v1::SendAction* sa = a.mutable_send();
+  sa->set_kind(c.send_kind);
+  *sa->mutable_to() = c.to;
+  *sa->mutable_facts() = c.facts;
+  for (auto& att : *sa->mutable_facts()->mutable_attestations()) att.set_officer(profile_.officer);
+  sa->set_subject_kind(c.subject_kind);
+  sa->set_subject_commitment(exchange::SubjectCommitment(salt, c.subject_id));
+  sa->set_envelope_digest(exchange::EnvelopeDigest(req.content()));
+  sa->set_motivation(c.motivation);
+  sa->set_summary(c.summary);
+  SLUSS_ASSIGN_OR_RETURN(*req.mutable_action(), SignAction(a));
+  req.set_idempotency_key(idem);
+  req.mutable_subject()->set_id(c.subject_id);
+  req.mutable_subject()->set_salt(salt);
+  return Send(req);
+}
+
+absl::StatusOr<v1::DecideResponse> SlussClient::Disclose(const std::string& case_id, const std::string& text,
+                                                         const std::vector<v1::Attestation>& attestations,
+                                                         const std::string& motivation,
+                                                         const std::string& idempotency_key) {
+  SLUSS_ASSIGN_OR_RETURN(v1::CaseHistoryResponse h, CaseHistory(case_id));
+  SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey a, AgencyEncryptionKey(h.summary().recipient()));
+  SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey b, AgencyEncryptionKey(h.summary().discloser()));
+  std::vector<crypto::X25519PublicKey> to = {a, b};
+  v1::DecideRequest req;
+  SLUSS_ASSIGN_OR_RETURN(*req.mutable_answer(), exchange::SealForCase(case_id, text, to));
+  const std::string idem = idempotency_key.empty() ? RandomKey() : idempotency_key;
+  v1::Action act;
+  act.set_idempotency_key(idem);
+  act.mutable_decide()->set_case_id(case_id);
+  v1::Disclose* d = act.mutable_decide()->mutable_disclose();
+  d->set_envelope_digest(exchange::EnvelopeDigest(req.answer()));
+  for (v1::Attestation att : attestations) {
+    att.set_officer(profile_.officer);
+    *d->add_attestations() = att;
+  }
+  d->set_motivation(motivation);
+  SLUSS_ASSIGN_OR_RETURN(*req.mutable_action(), SignAction(act));
+  req.set_idempotency_key(idem);
+  return Decide(req);
+}
+
+absl::StatusOr<v1::DecideResponse> SlussClient::Refuse(const std::string& case_id,
+                                                       const std::vector<std::string>& reasons,
+                                                       const std::string& idempotency_key) {
+  const std::string idem = idempotency_key.empty() ? RandomKey() : idempotency_key;
+  v1::Action act;
+  act.set_idempotency_key(idem);
+  act.mutable_decide()->set_case_id(case_id);
+  for (const auto& r : reasons) act.mutable_decide()->mutable_refuse()->add_reasons(r);
+  v1::DecideRequest req;
+  SLUSS_ASSIGN_OR_RETURN(*req.mutable_action(), SignAction(act));
+  req.set_idempotency_key(idem);
+  return Decide(req);
+}
+
+absl::StatusOr<Opened> SlussClient::Open(const std::string& case_id, v1::GetDisclosureRequest::Which which) {
+  if (profile_.agency_key.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("profile ", profile_.source,
+                                                      " has no agency_key: opening needs the agency's decryption key"));
+  }
+  v1::GetDisclosureRequest req;
+  req.set_case_id(case_id);
+  req.set_which(which);
+  SLUSS_ASSIGN_OR_RETURN(v1::GetDisclosureResponse resp, GetDisclosure(req));
+  const std::string digest = exchange::EnvelopeDigest(resp.envelope());
+  if (digest != resp.digest()) return absl::DataLossError("open: the envelope does not match its digest");
+  SLUSS_ASSIGN_OR_RETURN(v1::Action action, exchange::ParseActionUnverified(resp.action()));
+  std::string signed_digest;
+  if (action.has_decide()) signed_digest = action.decide().disclose().envelope_digest();
+  if (action.has_send()) signed_digest = action.send().envelope_digest();
+  if (action.has_request()) signed_digest = action.request().question_digest();
+  if (signed_digest != digest) return absl::DataLossError("open: the officer did not sign this envelope's digest");
+  SLUSS_ASSIGN_OR_RETURN(v1::GetOfficerResponse officer, GetOfficer(action.officer()));
+  SLUSS_ASSIGN_OR_RETURN(crypto::Ed25519PublicKey okey,
+                         crypto::Ed25519PublicKeyFromBytes(officer.officer().signing_key()));
+  absl::Status sig = crypto::DsseVerify(exchange::DsseFromProto(resp.action()), action.officer(), okey);
+  if (!sig.ok()) return absl::DataLossError(absl::StrCat("open: ", sig.message()));
+  SLUSS_ASSIGN_OR_RETURN(crypto::X25519KeyPair me, crypto::ReadX25519KeyPair(profile_.agency_key));
+  SLUSS_ASSIGN_OR_RETURN(crypto::Envelope env, exchange::EnvelopeFromProto(resp.envelope()));
+  SLUSS_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
+                         crypto::OpenEnvelope(env, exchange::EnvelopeAssociatedData(case_id), me));
+  Opened o;
+  o.plaintext = std::string(plain.view());
+  o.digest = digest;
+  o.signed_by = action.officer();
+  return o;
+}
+
+absl::StatusOr<v1::AcknowledgeResponse> SlussClient::Ack(const std::string& case_id, const std::string& digest,
+                                                         const std::string& idempotency_key) {
+  const std::string idem = idempotency_key.empty() ? RandomKey() : idempotency_key;
+  v1::Action act;
+  act.set_idempotency_key(idem);
+  act.mutable_acknowledge()->set_case_id(case_id);
+  act.mutable_acknowledge()->set_envelope_digest(digest);
+  v1::AcknowledgeRequest req;
+  SLUSS_ASSIGN_OR_RETURN(*req.mutable_action(), SignAction(act));
+  req.set_idempotency_key(idem);
+  return Acknowledge(req);
+}
+
+absl::StatusOr<v1::RevokeKeyResponse> SlussClient::Revoke(const std::string& officer, const std::string& reason,
+                                                          const std::string& idempotency_key) {
+  const std::string idem = idempotency_key.empty() ? RandomKey() : idempotency_key;
+  v1::Action act;
+  act.set_idempotency_key(idem);
+  act.mutable_revoke_key()->set_officer(officer);
+  act.mutable_revoke_key()->set_reason(reason);
+  v1::RevokeKeyRequest req;
+  SLUSS_ASSIGN_OR_RETURN(*req.mutable_action(), SignAction(act));
+  req.set_idempotency_key(idem);
+  return RevokeKey(req);
 }
 
 }  // namespace sluss::client
