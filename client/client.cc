@@ -258,6 +258,11 @@ struct Sealed {
 }  // namespace
 
 absl::StatusOr<v1::RequestResponse> SlussClient::NewRequest(const NewCase& c) {
+  SLUSS_ASSIGN_OR_RETURN(v1::RequestRequest req, BuildRequest(c));
+  return Request(req);
+}
+
+absl::StatusOr<v1::RequestRequest> SlussClient::BuildRequest(const NewCase& c) {
   SLUSS_ASSIGN_OR_RETURN(v1::AgencyRef me, MyAgency());
   const std::string idem = c.idempotency_key.empty() ? RandomKey() : c.idempotency_key;
   const std::string case_id = exchange::CaseIdFor(me, idem);
@@ -280,7 +285,7 @@ absl::StatusOr<v1::RequestResponse> SlussClient::NewRequest(const NewCase& c) {
   req.set_idempotency_key(idem);
   req.mutable_subject()->set_id(c.subject_id);
   req.mutable_subject()->set_salt(salt);
-  return Request(req);
+  return req;
 }
 
 absl::StatusOr<v1::SendResponse> SlussClient::SendDisclosure(const NewCase& c) {
@@ -316,6 +321,15 @@ absl::StatusOr<v1::DecideResponse> SlussClient::Disclose(const std::string& case
                                                          const std::vector<v1::Attestation>& attestations,
                                                          const std::string& motivation,
                                                          const std::string& idempotency_key) {
+  SLUSS_ASSIGN_OR_RETURN(v1::DecideRequest req,
+                         BuildDisclose(case_id, text, attestations, motivation, idempotency_key));
+  return Decide(req);
+}
+
+absl::StatusOr<v1::DecideRequest> SlussClient::BuildDisclose(const std::string& case_id, const std::string& text,
+                                                             const std::vector<v1::Attestation>& attestations,
+                                                             const std::string& motivation,
+                                                             const std::string& idempotency_key) {
   SLUSS_ASSIGN_OR_RETURN(v1::CaseHistoryResponse h, CaseHistory(case_id));
   SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey a, AgencyEncryptionKey(h.summary().recipient()));
   SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey b, AgencyEncryptionKey(h.summary().discloser()));
@@ -335,7 +349,7 @@ absl::StatusOr<v1::DecideResponse> SlussClient::Disclose(const std::string& case
   d->set_motivation(motivation);
   SLUSS_ASSIGN_OR_RETURN(*req.mutable_action(), SignAction(act));
   req.set_idempotency_key(idem);
-  return Decide(req);
+  return req;
 }
 
 absl::StatusOr<v1::DecideResponse> SlussClient::Refuse(const std::string& case_id,

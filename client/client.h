@@ -97,6 +97,13 @@ class SlussClient {
   // the parties' agency keys from the Directory. kFailedPrecondition if the
   // profile has no officer_key (or agency_key, for Open). ---
   absl::StatusOr<sluss::v1::RequestResponse> NewRequest(const NewCase& c);
+  // The signed, sealed call NewRequest / Disclose make, without sending it
+  // (to retry it byte for byte, e.g. after a lost answer).
+  absl::StatusOr<sluss::v1::RequestRequest> BuildRequest(const NewCase& c);
+  absl::StatusOr<sluss::v1::DecideRequest> BuildDisclose(const std::string& case_id, const std::string& text,
+                                                         const std::vector<sluss::v1::Attestation>& attestations,
+                                                         const std::string& motivation,
+                                                         const std::string& idempotency_key = "");
   absl::StatusOr<sluss::v1::SendResponse> SendDisclosure(const NewCase& c);
   // Discloses `text` on `case_id` with the attestations (officer = me).
   absl::StatusOr<sluss::v1::DecideResponse> Disclose(const std::string& case_id, const std::string& text,

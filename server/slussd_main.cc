@@ -14,6 +14,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "base/file.h"
 #include "server/config.h"
 #include "server/server.h"
@@ -31,7 +32,8 @@ void Log(const std::string& format, absl::string_view msg) {
       }
       escaped.push_back(c);
     }
-    std::cerr << "{\"component\":\"slussd\",\"msg\":\"" << escaped << "\"}" << std::endl;
+    std::cerr << "{\"time\":\"" << absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone())
+              << "\",\"component\":\"slussd\",\"msg\":\"" << escaped << "\"}" << std::endl;
   } else {
     std::cerr << "slussd: " << msg << std::endl;
   }
