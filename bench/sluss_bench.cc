@@ -1,0 +1,562 @@
+// sluss-bench: load generator for slussd (docs/PERFORMANCE.md "Broker").
+//
+// Makes a dev PKI (deploy/dev-pki) in a temp dir, starts the real slussd from
+// this binary's directory on a loopback port with a temp data dir, and runs
+// --concurrency client threads for --seconds, each doing full disclosure
+// round trips over mTLS:
+//   polisen (cecilia.utredare) Request -> socialtjänsten (bo.beslutsfattare)
+//   Decide/disclose with the 10:18a attestations -> polisen Open
+//   (GetDisclosure + GetOfficer, verify, decrypt) -> polisen Acknowledge.
+// The ceiling, in the same run and process: a gRPC callback-API unary echo
+// server with slussd's TLS set-up and certificates, driven by the same number
+// of client threads and channels with a message of the size of a Request,
+// once before and once after the Sluss phase (the ceiling is their mean).
+//
+// Usage: sluss-bench [--concurrency=32] [--channels=4] [--seconds=30]
+//                    [--echo-seconds=10] [--echo-bytes=N] [--pki=DIR] [--keep]
+//                    [--json]
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "base/file.h"
+#include "client/client.h"
+#include "client/profile.h"
+#include "echo.grpc.pb.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/process.h"
+
+namespace sluss::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Flags {
+  int concurrency = 32;
+  int channels = 4;
+  int seconds = 30;
+  int echo_seconds = 10;
+  int echo_bytes = 0;  // 0: the size of a serialized RequestRequest
+  std::string pki;
+  bool keep = false;
+  bool json = false;
+};
+
+bool ParseFlags(int argc, char** argv, Flags& f) {
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view a = argv[i];
+    auto value = [&](absl::string_view name) -> std::optional<std::string> {
+      if (a.substr(0, name.size()) == name) return std::string(a.substr(name.size()));
+      return std::nullopt;
+    };
+    auto num = [&](absl::string_view name, int& out) {
+      auto v = value(name);
+      return v && absl::SimpleAtoi(*v, &out);
+    };
+    if (num("--concurrency=", f.concurrency) || num("--channels=", f.channels) || num("--seconds=", f.seconds) ||
+        num("--echo-seconds=", f.echo_seconds) || num("--echo-bytes=", f.echo_bytes)) {
+      continue;
+    }
+    if (auto v = value("--pki=")) {
+      f.pki = *v;
+    } else if (a == "--keep") {
+      f.keep = true;
+    } else if (a == "--json") {
+      f.json = true;
+    } else {
+      std::fprintf(stderr,
+                   "unknown flag %s\nusage: sluss-bench [--concurrency=32] [--channels=4] [--seconds=30] "
+                   "[--echo-seconds=10] [--echo-bytes=N] [--pki=DIR] [--keep] [--json]\n",
+                   argv[i]);
+      return false;
+    }
+  }
+  f.concurrency = std::clamp(f.concurrency, 1, 1024);
+  f.channels = std::clamp(f.channels, 1, f.concurrency);
+  f.seconds = std::clamp(f.seconds, 1, 600);
+  f.echo_seconds = std::clamp(f.echo_seconds, 1, 600);
+  return true;
+}
+
+// Latencies in microseconds, one vector per kind.
+using Samples = std::map<std::string, std::vector<int64_t>>;
+
+struct Dist {
+  size_t n = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+};
+
+Dist Distribution(std::vector<int64_t> v) {
+  Dist d;
+  d.n = v.size();
+  if (v.empty()) return d;
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) { return static_cast<double>(v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))]) / 1000.0; };
+  d.p50_ms = at(0.50);
+  d.p99_ms = at(0.99);
+  d.max_ms = static_cast<double>(v.back()) / 1000.0;
+  return d;
+}
+
+int64_t Micros(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
+}
+
+// ---------------------------------------------------------------- echo ----
+
+class EchoService final : public Echo::CallbackService {
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx, const EchoMessage* req,
+                                 EchoMessage* resp) override {
+    resp->set_payload(req->payload());
+    grpc::ServerUnaryReactor* r = ctx->DefaultReactor();
+    r->Finish(grpc::Status::OK);
+    return r;
+  }
+};
+
+struct PhaseResult {
+  double seconds = 0;
+  uint64_t calls = 0;
+  uint64_t round_trips = 0;
+  uint64_t errors = 0;
+  std::string first_error;
+  Samples samples;
+  double load_before = 0, load_after = 0;
+};
+
+double LoadAverage() {
+  double l = 0;
+  std::ifstream("/proc/loadavg") >> l;
+  return l;
+}
+
+absl::StatusOr<PhaseResult> RunEcho(const std::string& pki, const Flags& f, int channels, size_t bytes) {
+  auto cert = ReadFile(pki + "/server.pem");
+  auto key = ReadFile(pki + "/server.key");
+  auto ca = ReadFile(pki + "/ca.pem");
+  auto ccert = ReadFile(pki + "/agencies/polisen.pem");
+  auto ckey = ReadFile(pki + "/agencies/polisen.key");
+  for (const auto* s : {&cert, &key, &ca, &ccert, &ckey}) {
+    if (!s->ok()) return s->status();
+  }
+  // The same TLS set-up as server/server.cc.
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = *ca;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  EchoService service;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddListeningPort("127.0.0.1:0", grpc::SslServerCredentials(ssl), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) return absl::UnavailableError("echo server did not start");
+
+  // Channels made like client/client.cc makes them.
+  std::vector<std::unique_ptr<Echo::Stub>> stubs;
+  for (int i = 0; i < channels; ++i) {
+    grpc::SslCredentialsOptions c;
+    c.pem_root_certs = *ca;
+    c.pem_cert_chain = *ccert;
+    c.pem_private_key = *ckey;
+    grpc::ChannelArguments args;
+    args.SetSslTargetNameOverride("localhost");
+    stubs.push_back(Echo::NewStub(
+        grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port), grpc::SslCredentials(c), args)));
+  }
+  EchoMessage msg;
+  msg.set_payload(std::string(bytes, 'x'));
+  for (auto& s : stubs) {  // connect and warm up
+    grpc::ClientContext ctx;
+    EchoMessage out;
+    grpc::Status st = s->Echo(&ctx, msg, &out);
+    if (!st.ok()) return absl::UnavailableError(absl::StrCat("echo warm-up: ", st.error_message()));
+  }
+
+  PhaseResult r;
+  absl::Mutex mu;
+  std::atomic<uint64_t> errors{0};
+  r.load_before = LoadAverage();
+  const Clock::time_point t0 = Clock::now();
+  const Clock::time_point end = t0 + std::chrono::seconds(f.echo_seconds);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < f.concurrency; ++t) {
+    threads.emplace_back([&, t] {
+      Echo::Stub& stub = *stubs[static_cast<size_t>(t % channels)];
+      std::vector<int64_t> lat;
+      lat.reserve(1 << 16);
+      EchoMessage out;
+      while (Clock::now() < end) {
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        const Clock::time_point a = Clock::now();
+        grpc::Status st = stub.Echo(&ctx, msg, &out);
+        const Clock::time_point b = Clock::now();
+        if (!st.ok()) {
+          errors.fetch_add(1);
+          continue;
+        }
+        lat.push_back(Micros(a, b));
+      }
+      absl::MutexLock l(&mu);
+      auto& all = r.samples["Echo"];
+      all.insert(all.end(), lat.begin(), lat.end());
+    });
+  }
+  for (auto& th : threads) th.join();
+  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  r.load_after = LoadAverage();
+  r.calls = r.samples["Echo"].size();
+  r.errors = errors.load();
+  server->Shutdown(std::chrono::system_clock::now());
+  return r;
+}
+
+// --------------------------------------------------------------- sluss ----
+
+v1::AgencyRef Soc() {
+  v1::AgencyRef a;
+  a.set_orgnr("212000-0142");
+  a.set_function("socialtjanst");
+  return a;
+}
+
+client::NewCase YoungAtRisk() {
+  client::NewCase c;
+  c.to = Soc();
+  c.facts.add_categories("socialtjanst");
+  c.facts.add_purposes("forebygga_brott");
+  c.subject_id = "20061015-1235";
+  c.text = "Fråga: är personen känd av socialtjänsten? Underlag: upprepade iakttagelser av rekrytering "
+           "till kriminella nätverk under hösten.";
+  c.summary = "Begäran enligt 10:18a OSL";
+  return c;
+}
+
+std::vector<v1::Attestation> Attest18a() {
+  std::vector<v1::Attestation> out(2);
+  out[0].set_provision("10:18a");
+  out[0].set_judgement("konkret_risk");
+  out[0].set_motivation("Upprepade iakttagelser av rekrytering.");
+  out[1].set_provision("10:18a");
+  out[1].set_judgement("inte_olampligt");
+  out[1].set_motivation("Pågående insats påverkas inte.");
+  return out;
+}
+
+const char kAnswer[] =
+    "Personen har sedan 2024 varit föremål för insatser enligt SoL; kontaktperson utsedd, senaste "
+    "uppföljning i oktober. Uppgifterna lämnas enligt 10:18a OSL.";
+
+struct Pair {
+  std::unique_ptr<client::SlussClient> asker;     // polisen
+  std::unique_ptr<client::SlussClient> decider;   // socialtjänsten
+};
+
+absl::StatusOr<std::unique_ptr<client::SlussClient>> MakeClient(const std::string& pki, const std::string& name) {
+  auto p = client::LoadProfile(pki + "/profiles/" + name + ".toml");
+  if (!p.ok()) return p.status();
+  return client::SlussClient::Create(*p, client::SlussClient::Options());
+}
+
+// One full round trip; appends the latency of each step to `lat`. Returns the
+// number of RPCs made, or the first error.
+absl::StatusOr<int> RoundTrip(Pair& p, Samples& lat, size_t* request_bytes) {
+  auto t = [](auto a, auto b) { return Micros(a, b); };
+  auto built = p.asker->BuildRequest(YoungAtRisk());
+  if (!built.ok()) return built.status();
+  if (request_bytes != nullptr) *request_bytes = built->ByteSizeLong();
+  Clock::time_point a = Clock::now();
+  auto req = p.asker->Request(*built);
+  Clock::time_point b = Clock::now();
+  if (!req.ok()) return req.status();
+  lat["Request"].push_back(t(a, b));
+  const std::string case_id = req->logged().case_id();
+
+  auto dec = p.decider->BuildDisclose(case_id, kAnswer, Attest18a(), "Utlämnas enligt 10:18a OSL.");
+  if (!dec.ok()) return dec.status();
+  a = Clock::now();
+  auto decided = p.decider->Decide(*dec);
+  b = Clock::now();
+  if (!decided.ok()) return decided.status();
+  lat["Decide"].push_back(t(a, b));
+
+  a = Clock::now();
+  auto opened = p.asker->Open(case_id);
+  b = Clock::now();
+  if (!opened.ok()) return opened.status();
+  if (opened->plaintext != kAnswer) return absl::DataLossError("opened plaintext differs");
+  lat["Open"].push_back(t(a, b));
+
+  a = Clock::now();
+  auto ack = p.asker->Ack(case_id, opened->digest);
+  b = Clock::now();
+  if (!ack.ok()) return ack.status();
+  lat["Acknowledge"].push_back(t(a, b));
+  return 5;  // Request, Decide, GetDisclosure + GetOfficer (Open), Acknowledge
+}
+
+absl::StatusOr<PhaseResult> RunSluss(const std::string& pki, const Flags& f, size_t* request_bytes) {
+  std::vector<Pair> pairs(static_cast<size_t>(f.channels));
+  for (Pair& p : pairs) {
+    auto a = MakeClient(pki, "cecilia.utredare");
+    if (!a.ok()) return a.status();
+    auto d = MakeClient(pki, "bo.beslutsfattare");
+    if (!d.ok()) return d.status();
+    p.asker = std::move(*a);
+    p.decider = std::move(*d);
+    Samples warm;  // connects and fills the clients' directory caches
+    auto w = RoundTrip(p, warm, request_bytes);
+    if (!w.ok()) return w.status();
+  }
+  PhaseResult r;
+  absl::Mutex mu;
+  r.load_before = LoadAverage();
+  const Clock::time_point t0 = Clock::now();
+  const Clock::time_point end = t0 + std::chrono::seconds(f.seconds);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < f.concurrency; ++i) {
+    threads.emplace_back([&, i] {
+      Pair& p = pairs[static_cast<size_t>(i % f.channels)];
+      Samples lat;
+      uint64_t calls = 0, trips = 0, errors = 0;
+      std::string first_error;
+      while (Clock::now() < end && errors < 100) {
+        const Clock::time_point a = Clock::now();
+        auto n = RoundTrip(p, lat, nullptr);
+        if (!n.ok()) {
+          if (errors++ == 0) first_error = n.status().ToString();
+          continue;
+        }
+        lat["RoundTrip"].push_back(Micros(a, Clock::now()));
+        calls += static_cast<uint64_t>(*n);
+        ++trips;
+      }
+      absl::MutexLock l(&mu);
+      for (auto& [k, v] : lat) {
+        auto& all = r.samples[k];
+        all.insert(all.end(), v.begin(), v.end());
+      }
+      r.calls += calls;
+      r.round_trips += trips;
+      r.errors += errors;
+      if (r.first_error.empty()) r.first_error = first_error;
+    });
+  }
+  for (auto& th : threads) th.join();
+  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  r.load_after = LoadAverage();
+  return r;
+}
+
+// Replaces the line starting with `key` (the first one) by `line`.
+void SetLine(std::string& text, absl::string_view key, absl::string_view line) {
+  size_t at = text.find(std::string(key));
+  if (at == std::string::npos || (at > 0 && text[at - 1] != '\n')) return;
+  size_t eol = text.find('\n', at);
+  text.replace(at, (eol == std::string::npos ? text.size() : eol) - at, std::string(line));
+}
+
+// Points every profile at 127.0.0.1:port (also when a reused PKI's profiles
+// name an earlier port).
+absl::Status PointProfilesAt(const std::string& pki, int port) {
+  for (const auto& e : std::filesystem::directory_iterator(pki + "/profiles")) {
+    if (e.path().extension() != ".toml") continue;
+    auto text = ReadFile(e.path().string());
+    if (!text.ok()) return text.status();
+    SetLine(*text, "server = ", absl::StrCat("server = \"127.0.0.1:", port, "\""));
+    std::ofstream(e.path()) << *text;
+  }
+  return absl::OkStatus();
+}
+
+std::string SelfDir() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : p.parent_path().string();
+}
+
+int Main(int argc, char** argv) {
+  Flags f;
+  if (!ParseFlags(argc, argv, f)) return 2;
+  if (std::getenv("SLUSS_BIN_DIR") == nullptr) ::setenv("SLUSS_BIN_DIR", SelfDir().c_str(), 1);
+
+  const bool own_pki = f.pki.empty();
+  std::string pki = own_pki ? testing::MakeTempDir("sluss-bench") : f.pki;
+  if (own_pki) {
+    if (absl::Status s = testing::MakeDevPki(pki); !s.ok()) {
+      std::fprintf(stderr, "sluss-bench: %s\n", std::string(s.message()).c_str());
+      return 1;
+    }
+  }
+  // A fresh data dir every run; the per-agency rate limit off (it is a
+  // protection for production, 50/s by default, not a cost).
+  const std::string data = pki + "/bench-data";
+  std::filesystem::remove_all(data);
+  {
+    auto cfg = ReadFile(pki + "/slussd.toml");
+    if (!cfg.ok()) {
+      std::fprintf(stderr, "sluss-bench: %s\n", std::string(cfg.status().message()).c_str());
+      return 1;
+    }
+    std::string text = *cfg;
+    SetLine(text, "data_dir = ", "data_dir = \"bench-data\"");
+    SetLine(text, "listen = ", "listen = \"127.0.0.1:0\"");
+    text += "rate_per_second = 0\n";  // [broker] is the last table dev-pki writes
+    std::ofstream(pki + "/bench-slussd.toml") << text;
+  }
+  auto server = testing::SlussdProcess::Start(pki + "/bench-slussd.toml");
+  if (!server.ok()) {
+    std::fprintf(stderr, "sluss-bench: %s\n", std::string(server.status().message()).c_str());
+    return 1;
+  }
+  if (absl::Status s = PointProfilesAt(pki, (*server)->port()); !s.ok()) {
+    std::fprintf(stderr, "sluss-bench: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "sluss-bench: slussd pid %d on 127.0.0.1:%d, pki %s, %d clients on %d channel pairs\n",
+               (*server)->pid(), (*server)->port(), pki.c_str(), f.concurrency, f.channels);
+
+  size_t request_bytes = 0;
+  {  // one round trip to learn the message size before the echo phase
+    Pair p;
+    auto a = MakeClient(pki, "cecilia.utredare");
+    auto d = MakeClient(pki, "bo.beslutsfattare");
+    if (!a.ok() || !d.ok()) {
+      std::fprintf(stderr, "sluss-bench: cannot make clients\n");
+      return 1;
+    }
+    p.asker = std::move(*a);
+    p.decider = std::move(*d);
+    Samples s;
+    auto rt = RoundTrip(p, s, &request_bytes);
+    if (!rt.ok()) {
+      std::fprintf(stderr, "sluss-bench: first round trip: %s\n%s\n", rt.status().ToString().c_str(),
+                   (*server)->Log().c_str());
+      return 1;
+    }
+  }
+  const size_t echo_bytes = f.echo_bytes > 0 ? static_cast<size_t>(f.echo_bytes) : request_bytes;
+
+  std::fprintf(stderr, "sluss-bench: echo ceiling (1/2), %d s, %zu B\n", f.echo_seconds, echo_bytes);
+  auto echo1 = RunEcho(pki, f, 2 * f.channels, echo_bytes);
+  if (!echo1.ok()) {
+    std::fprintf(stderr, "sluss-bench: %s\n", echo1.status().ToString().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "sluss-bench: sluss round trips, %d s\n", f.seconds);
+  auto sluss = RunSluss(pki, f, &request_bytes);
+  if (!sluss.ok()) {
+    std::fprintf(stderr, "sluss-bench: %s\n%s\n", sluss.status().ToString().c_str(), (*server)->Log().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "sluss-bench: echo ceiling (2/2), %d s\n", f.echo_seconds);
+  auto echo2 = RunEcho(pki, f, 2 * f.channels, echo_bytes);
+  if (!echo2.ok()) {
+    std::fprintf(stderr, "sluss-bench: %s\n", echo2.status().ToString().c_str());
+    return 1;
+  }
+  const int stop = (*server)->Stop(SIGTERM);
+
+  const double sluss_cps = static_cast<double>(sluss->calls) / sluss->seconds;
+  const double rts = static_cast<double>(sluss->round_trips) / sluss->seconds;
+  const double e1 = static_cast<double>(echo1->calls) / echo1->seconds;
+  const double e2 = static_cast<double>(echo2->calls) / echo2->seconds;
+  const double echo_cps = (e1 + e2) / 2;
+  const double ratio = echo_cps > 0 ? sluss_cps / echo_cps : 0;
+  std::vector<int64_t> echo_all = echo1->samples["Echo"];
+  echo_all.insert(echo_all.end(), echo2->samples["Echo"].begin(), echo2->samples["Echo"].end());
+  const Dist echo_d = Distribution(echo_all);
+  double worst_p99 = 0;
+  std::vector<int64_t> all_calls;
+  const std::vector<std::string> kinds = {"Request", "Decide", "Open", "Acknowledge"};
+  std::map<std::string, Dist> dists;
+  for (const std::string& k : kinds) {
+    const auto& v = sluss->samples[k];
+    dists[k] = Distribution(v);
+    worst_p99 = std::max(worst_p99, dists[k].p99_ms);
+    all_calls.insert(all_calls.end(), v.begin(), v.end());
+  }
+  dists["RoundTrip"] = Distribution(sluss->samples["RoundTrip"]);
+  const Dist all_d = Distribution(all_calls);
+  const bool tput_met = ratio >= 0.25;
+  const bool p99_met = worst_p99 <= 50.0;
+
+  if (f.json) {
+    nlohmann::json j;
+    j["concurrency"] = f.concurrency;
+    j["channel_pairs"] = f.channels;
+    j["seconds"] = sluss->seconds;
+    j["request_bytes"] = request_bytes;
+    j["echo_bytes"] = echo_bytes;
+    j["sluss"] = {{"calls_per_s", sluss_cps}, {"round_trips_per_s", rts}, {"calls", sluss->calls},
+                  {"round_trips", sluss->round_trips}, {"errors", sluss->errors}, {"first_error", sluss->first_error},
+                  {"load_before", sluss->load_before}, {"load_after", sluss->load_after}};
+    for (const auto& [k, d] : dists) {
+      j["sluss"]["latency_ms"][k] = {{"n", d.n}, {"p50", d.p50_ms}, {"p99", d.p99_ms}, {"max", d.max_ms}};
+    }
+    j["sluss"]["latency_ms"]["all_calls"] = {{"n", all_d.n}, {"p50", all_d.p50_ms}, {"p99", all_d.p99_ms}};
+    j["echo"] = {{"calls_per_s", echo_cps}, {"calls_per_s_before", e1}, {"calls_per_s_after", e2},
+                 {"errors", echo1->errors + echo2->errors}, {"p50_ms", echo_d.p50_ms}, {"p99_ms", echo_d.p99_ms},
+                 {"load_before", echo1->load_before}, {"load_after", echo2->load_after}};
+    j["ratio"] = ratio;
+    j["target"] = {{"throughput_met", tput_met}, {"p99_met", p99_met}, {"met", tput_met && p99_met}};
+    j["slussd_exit"] = stop;
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("sluss-bench: %d client threads on %d channel pairs, %.1f s; Request message %zu B, echo %zu B\n",
+                f.concurrency, f.channels, sluss->seconds, request_bytes, echo_bytes);
+    std::printf("load average: %.2f before echo, %.2f before sluss, %.2f after sluss, %.2f after echo\n",
+                echo1->load_before, sluss->load_before, sluss->load_after, echo2->load_after);
+    std::printf("\n%-34s %10s %9s %9s %9s\n", "what", "n", "p50 ms", "p99 ms", "max ms");
+    auto row = [](const std::string& name, const Dist& d) {
+      std::printf("%-34s %10zu %9.2f %9.2f %9.2f\n", name.c_str(), d.n, d.p50_ms, d.p99_ms, d.max_ms);
+    };
+    row("Request", dists["Request"]);
+    row("Decide (disclose, attested)", dists["Decide"]);
+    row("Open (GetDisclosure+GetOfficer)", dists["Open"]);
+    row("Acknowledge (sign + call)", dists["Acknowledge"]);
+    row("all Sluss calls", all_d);
+    row("round trip (incl. client crypto)", dists["RoundTrip"]);
+    row("echo ceiling", echo_d);
+    std::printf("\nSluss: %.0f calls/s (5 RPCs per round trip), %.1f round trips/s, %lu errors%s%s\n", sluss_cps,
+                rts, static_cast<unsigned long>(sluss->errors), sluss->first_error.empty() ? "" : ", first: ",
+                sluss->first_error.c_str());
+    std::printf("Echo ceiling: %.0f calls/s (before %.0f, after %.0f)\n", echo_cps, e1, e2);
+    std::printf("Ratio: %.1f %% of the ceiling\n", 100.0 * ratio);
+    std::printf("Target >= 25 %% of ceiling: %s; p99 <= 50 ms (worst kind %.1f ms): %s\n", tput_met ? "met" : "MISSED",
+                worst_p99, p99_met ? "met" : "MISSED");
+  }
+  server->reset();
+  if (own_pki && !f.keep) {
+    std::error_code ec;
+    std::filesystem::remove_all(pki, ec);
+  } else {
+    std::filesystem::remove_all(data);
+  }
+  return sluss->errors > 0 && sluss->round_trips == 0 ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace sluss::bench
+
+int main(int argc, char** argv) { return sluss::bench::Main(argc, argv); }
