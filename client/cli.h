@@ -48,6 +48,8 @@ absl::StatusOr<std::unique_ptr<SlussClient>> ConnectFromFlags(const GlobalFlags&
 
 void AddStatusCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 void AddKeygenCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code);
+// request new, inbox, outbox, case show, decide, open (client/case_cmd.cc).
+void AddCaseCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 
 }  // namespace sluss::client
 

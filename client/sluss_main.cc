@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   AddStatusCommand(app, flags, &exit_code);
   AddKeygenCommand(app, flags, &exit_code);
+  AddCaseCommands(app, flags, &exit_code);
   AddGateCommands(app, &exit_code, std::cout, std::cerr);
   AddAuditCommands(app, flags, &exit_code, std::cout, std::cerr);
   try {

@@ -1,0 +1,201 @@
+// Integration: the handläggare's commands of the real `sluss` binary against
+// a real slussd (mTLS on loopback, temp RocksDB, deploy/dev-pki's profiles).
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "base/file.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/process.h"
+
+namespace sluss::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kAnswer[] = "HEMLIGT-SVAR: känd sedan 2024, insats pågår (CLI-E2E-4711).";
+
+// A valid personnummer (Luhn check digit) for someone who turned 19 about a
+// month ago: 19 years old on any date the test runs.
+std::string PersonAged19() {
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  const absl::CivilDay born(today.year() - 19, today.month(), 1);
+  const absl::CivilDay birth = born - 30;  // a day in the previous month
+  const std::string nine = absl::StrFormat("%02d%02d%02d123", birth.year() % 100, birth.month(), birth.day());
+  int sum = 0;
+  for (size_t i = 0; i < nine.size(); ++i) {
+    int d = (nine[i] - '0') * (i % 2 == 0 ? 2 : 1);
+    sum += d / 10 + d % 10;
+  }
+  return absl::StrFormat("%04d%02d%02d-123%d", birth.year(), birth.month(), birth.day(), (10 - sum % 10) % 10);
+}
+
+class CliE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    pki_ = new std::string(MakeTempDir("clipki"));
+    absl::Status made = MakeDevPki(*pki_);
+    ASSERT_TRUE(made.ok()) << made;
+    auto server = SlussdProcess::Start(*pki_ + "/slussd.toml");
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+    ASSERT_TRUE(PointProfilesAt(*pki_, server_->port()).ok());
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+    delete pki_;
+  }
+  void SetUp() override { ASSERT_NE(server_, nullptr) << "slussd did not start"; }
+
+  static ProcessResult Sluss(const std::string& profile, std::vector<std::string> args) {
+    std::vector<std::string> argv = {Bin("sluss"), "--profile", *pki_ + "/profiles/" + profile + ".toml"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = RunProcess(argv);
+    EXPECT_TRUE(r.ok());
+    return *r;
+  }
+  static nlohmann::json Json(const ProcessResult& r) {
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out;
+    return j;
+  }
+  // Files the tests hand to --disclose / --question-file.
+  static std::string WriteTemp(const std::string& name, const std::string& text) {
+    std::string path = MakeTempDir("clifile") + "/" + name;
+    EXPECT_TRUE(WriteFileAtomically(path, text, 0600, true).ok());
+    return path;
+  }
+  static std::string NewYoungAtRisk(const std::string& question) {
+    ProcessResult r = Sluss("cecilia.utredare",
+                            {"--json", "request", "new", "--to", "212000-0142:socialtjanst", "--category",
+                             "socialtjanst", "--purpose", "forebygga_brott", "--basis", "10:18a", "--subject",
+                             PersonAged19(), "--question", question});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    nlohmann::json j = Json(r);
+    return j["logged"]["case_id"].get<std::string>();
+  }
+
+  static std::string* pki_;
+  static SlussdProcess* server_;
+};
+std::string* CliE2eTest::pki_ = nullptr;
+SlussdProcess* CliE2eTest::server_ = nullptr;
+
+TEST_F(CliE2eTest, Route1RequestAttestDiscloseOpenAcknowledge) {
+  const std::string question = "Är personen känd av socialtjänsten? (CLI-E2E-Q)";
+  // Human output: case id, diarienummer, log index, assessment, attestations.
+  ProcessResult req = Sluss("cecilia.utredare",
+                            {"request", "new", "--to", "212000-0142:socialtjanst", "--category", "socialtjanst",
+                             "--purpose", "forebygga_brott", "--basis", "10:18a", "--subject", PersonAged19(),
+                             "--question", question});
+  ASSERT_EQ(req.exit_code, 0) << req.err;
+  EXPECT_THAT(req.out, HasSubstr("diarienummer:"));
+  EXPECT_THAT(req.out, HasSubstr("log index:"));
+  EXPECT_THAT(req.out, HasSubstr("10:18a"));
+  EXPECT_THAT(req.out, HasSubstr("--attest 10:18a:konkret_risk=MOTIVATION"));
+  EXPECT_THAT(req.out, HasSubstr("--attest 10:18a:inte_olampligt=MOTIVATION"));
+  const size_t at = req.out.find("case:");
+  ASSERT_NE(at, std::string::npos);
+  const std::string case_id = req.out.substr(req.out.find("c-", at), 26);
+
+  // The beslutsfattare sees it in the inbox, as a table and as JSON.
+  ProcessResult inbox = Sluss("bo.beslutsfattare", {"inbox"});
+  ASSERT_EQ(inbox.exit_code, 0) << inbox.err;
+  EXPECT_THAT(inbox.out, HasSubstr(case_id));
+  EXPECT_THAT(inbox.out, HasSubstr("CASE"));
+  nlohmann::json inbox_json = Json(Sluss("bo.beslutsfattare", {"--json", "inbox"}));
+  bool found = false;
+  for (const auto& c : inbox_json) found = found || c["case_id"] == case_id;
+  EXPECT_TRUE(found);
+  nlohmann::json outbox_json = Json(Sluss("cecilia.utredare", {"--json", "outbox"}));
+  ASSERT_TRUE(outbox_json.is_array());
+
+  // The question opens for the discloser.
+  const std::string qdir = MakeTempDir("cliq");
+  ProcessResult q = Sluss("bo.beslutsfattare", {"open", case_id, "--question", "--out", qdir});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_EQ(*ReadFile(qdir + "/" + case_id + ".question.txt"), question);
+
+  // Without the attestations: refused locally, naming both, exit 6.
+  const std::string answer = WriteTemp("answer.txt", kAnswer);
+  ProcessResult bare = Sluss("bo.beslutsfattare", {"decide", case_id, "--disclose", answer});
+  EXPECT_EQ(bare.exit_code, 6);
+  EXPECT_THAT(bare.err, HasSubstr("10:18a:konkret_risk, 10:18a:inte_olampligt"));
+  ProcessResult half = Sluss("bo.beslutsfattare", {"decide", case_id, "--disclose", answer, "--attest",
+                                                   "10:18a:konkret_risk=Upprepade iakttagelser."});
+  EXPECT_EQ(half.exit_code, 6);
+  EXPECT_THAT(half.err, HasSubstr("10:18a:inte_olampligt"));
+  EXPECT_THAT(half.err, Not(HasSubstr("10:18a:konkret_risk,")));
+  ProcessResult bad = Sluss("bo.beslutsfattare", {"decide", case_id, "--disclose", answer, "--attest", "konkret_risk"});
+  EXPECT_EQ(bad.exit_code, 6);
+  EXPECT_THAT(bad.err, HasSubstr("PROVISION:JUDGEMENT=MOTIVATION"));
+
+  ProcessResult dec = Sluss("bo.beslutsfattare",
+                            {"--json", "decide", case_id, "--disclose", answer, "--attest",
+                             "10:18a:konkret_risk=Upprepade iakttagelser av rekrytering.", "--attest",
+                             "10:18a:inte_olampligt=Pågående insats påverkas inte.", "--motivation",
+                             "Utlämnas enligt 10:18a OSL."});
+  ASSERT_EQ(dec.exit_code, 0) << dec.err;
+  EXPECT_EQ(Json(dec)["assessment"]["outcome"], "ALLOWED");
+
+  // The police open it: the file holds the answer; a receipt is logged.
+  const std::string out = MakeTempDir("cliopen");
+  ProcessResult opened = Sluss("cecilia.utredare", {"open", case_id, "--out", out});
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  EXPECT_EQ(*ReadFile(out + "/" + case_id + ".txt"), kAnswer);
+  EXPECT_THAT(opened.out, HasSubstr("signed by bo.beslutsfattare"));
+  EXPECT_THAT(opened.out, HasSubstr("Receipt recorded"));
+
+  // Every step in the history.
+  ProcessResult show = Sluss("cecilia.utredare", {"case", "show", case_id});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_THAT(show.out, HasSubstr("state:       received"));
+  EXPECT_THAT(show.out, HasSubstr("request  by cecilia.utredare"));
+  EXPECT_THAT(show.out, HasSubstr("decision (disclose)  by bo.beslutsfattare"));
+  EXPECT_THAT(show.out, HasSubstr("receipt  by cecilia.utredare"));
+  EXPECT_THAT(show.out, HasSubstr("10:18a:konkret_risk (bo.beslutsfattare)"));
+  nlohmann::json hist = Json(Sluss("cecilia.utredare", {"--json", "case", "show", case_id}));
+  ASSERT_EQ(hist["entries"].size(), 3u);
+  EXPECT_EQ(hist["summary"]["state"], "RECEIVED");
+  EXPECT_THAT(show.out, Not(HasSubstr(kAnswer)));
+}
+
+TEST_F(CliE2eTest, RefusalAndErrors) {
+  const std::string case_id = NewYoungAtRisk("Fråga som avslås.");
+  ProcessResult noreason = Sluss("bo.beslutsfattare", {"decide", case_id, "--refuse"});
+  EXPECT_EQ(noreason.exit_code, 6);
+  EXPECT_THAT(noreason.err, HasSubstr("--reason"));
+  ProcessResult refused = Sluss("bo.beslutsfattare", {"--json", "decide", case_id, "--refuse", "--reason",
+                                                      "Risken är inte konkret."});
+  ASSERT_EQ(refused.exit_code, 0) << refused.err;
+  EXPECT_EQ(Json(refused)["logged"]["case_id"], case_id);
+  ProcessResult show = Sluss("cecilia.utredare", {"case", "show", case_id});
+  EXPECT_THAT(show.out, HasSubstr("state:       refused"));
+  EXPECT_THAT(show.out, HasSubstr("decision (refuse)  by bo.beslutsfattare"));
+  // Nothing to open: not found (4).
+  ProcessResult open = Sluss("cecilia.utredare", {"open", case_id, "--out", MakeTempDir("clinone")});
+  EXPECT_EQ(open.exit_code, 4) << open.err;
+  // An officer without beslutsrätt: denied (3).
+  const std::string other = NewYoungAtRisk("Ännu en fråga.");
+  ProcessResult anna = Sluss("anna.handlaggare", {"decide", other, "--refuse", "--reason", "x"});
+  EXPECT_EQ(anna.exit_code, 3) << anna.err;
+  // Unknown case: not found (4); usage errors: 2.
+  EXPECT_EQ(Sluss("cecilia.utredare", {"case", "show", "c-000000000000000000000000"}).exit_code, 4);
+  EXPECT_EQ(Sluss("cecilia.utredare", {"request", "new", "--subject", "x"}).exit_code, 2);
+  ProcessResult badto = Sluss("cecilia.utredare", {"request", "new", "--to", "socialtjanst", "--category", "x",
+                                                   "--subject", PersonAged19(), "--question", "q"});
+  EXPECT_EQ(badto.exit_code, 6);
+  EXPECT_THAT(badto.err, HasSubstr("ORGNR:FUNCTION"));
+}
+
+}  // namespace
+}  // namespace sluss::testing
