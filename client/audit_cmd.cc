@@ -387,6 +387,35 @@ void AddAuditCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code, s
     }
   };
 
+  auto fetch_dir = std::make_shared<std::string>();
+  CLI::App* f = audit->add_subcommand(
+      "fetch", "Download the live diarium (auditor profile) as a tlog-tiles export for `audit verify`");
+  f->add_option("--out", *fetch_dir, "export directory (created; a second run fetches only what is new)")
+      ->required();
+  f->callback([fetch_dir, &flags, exit_code, &out, &err] {
+    auto client = ConnectFromFlags(flags);
+    if (!client.ok()) {
+      err << "sluss: " << client.status().message() << "\n";
+      *exit_code = ExitCodeFor(client.status());
+      return;
+    }
+    auto r = FetchExport(**client, *fetch_dir);
+    if (!r.ok()) {
+      const absl::Status s = ExplainConnectError(r.status(), (*client)->profile());
+      err << "sluss audit fetch: " << s.message() << "\n";
+      *exit_code = ExitCodeFor(s);
+      return;
+    }
+    if (flags.json) {
+      out << "{\"size\": " << r->size << ", \"fetched\": " << r->fetched << ", \"export\": \"" << *fetch_dir
+          << "\"}\n";
+    } else {
+      out << "fetched " << r->fetched << " tiles and bundles; " << *fetch_dir << " holds the log's " << r->size
+          << " entries (verify with: sluss audit verify --export " << *fetch_dir << ")\n";
+    }
+    *exit_code = kExitOk;
+  });
+
   auto verify = std::make_shared<AuditVerifyOptions>();
   auto verify_json = std::make_shared<bool>(false);
   CLI::App* v = audit->add_subcommand(

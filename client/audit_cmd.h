@@ -3,6 +3,7 @@
 // directory (--export DIR), later the live server (the broker's Diarium
 // service) — and trust nothing but the log's public key.
 //
+//   sluss audit fetch       --out DIR   (live server, auditor profile)
 //   sluss audit verify      --export DIR [KEYS] [--threads N] [--json]
 //   sluss audit prove       --export DIR --index N [KEYS] [--out FILE]
 //   sluss audit consistency --export DIR --old N [KEYS] [--out FILE]
@@ -101,6 +102,17 @@ struct AuditVkeyOptions {
   bool json = false;
 };
 int RunAuditVkey(const AuditVkeyOptions& options, std::ostream& out, std::ostream& err);
+
+// `sluss audit fetch --out DIR` (auditor profile): downloads the live
+// diarium through Diarium.GetCheckpoint/GetTile into a tlog-tiles export.
+// The previous checkpoint is kept under checkpoints/ (so `verify` checks
+// consistency with it) and full tiles already present are not fetched
+// again; the checkpoint is written last.
+struct FetchResult {
+  uint64_t size = 0;     // entries in the fetched tree
+  uint64_t fetched = 0;  // tiles and bundles downloaded this time
+};
+absl::StatusOr<FetchResult> FetchExport(SlussClient& client, const std::string& dir);
 
 // Adds `audit` and its subcommands to `app`. `--json` may be given before
 // `audit` (GlobalFlags) or after the subcommand. The exit code of the
