@@ -160,11 +160,13 @@ absl::Status RequestNew(SlussClient& client, const RequestOptions& o, const Glob
   c.idempotency_key = o.key;
   auto r = client.NewRequest(c);
   if (!r.ok()) return r.status();
-  const std::vector<Judgement> needed = RequiredJudgements(r->assessment());
+  std::vector<std::string> alternatives;
+  const std::vector<Judgement> needed = MissingJudgements(r->assessment(), o.basis, {}, &alternatives);
   if (flags.json) {
     nlohmann::json out = {{"logged", ToJson(r->logged())},
                           {"assessment", ToJson(r->assessment())},
-                          {"attestations_needed", JudgementJson(needed)}};
+                          {"attestations_needed", JudgementJson(needed)},
+                          {"alternatives", alternatives}};
     std::cout << out.dump(2) << std::endl;
     return absl::OkStatus();
   }
@@ -175,6 +177,7 @@ absl::Status RequestNew(SlussClient& client, const RequestOptions& o, const Glob
   if (!needed.empty()) {
     std::cout << "\nA decision to disclose will need these attestations by the beslutsfattare:\n";
     for (const auto& j : needed) std::cout << "  --attest " << j.provision << ":" << j.judgement << "=MOTIVATION\n";
+    for (const auto& alt : alternatives) std::cout << "  (or instead: " << alt << ")\n";
   }
   std::cout.flush();
   return absl::OkStatus();
@@ -243,14 +246,24 @@ absl::Status Decide(SlussClient& client, const DecideOptions& o, const GlobalFla
     }
     auto h = client.CaseHistory(o.case_id);
     if (!h.ok()) return h.status();
-    const std::vector<Judgement> missing = MissingJudgements(ParseJudgements(h->summary().judgements_required()), given);
+    const v1::RequestEntry* opened = nullptr;
+    for (const auto& e : h->entries()) {
+      if (e.entry().has_request()) opened = &e.entry().request();
+    }
+    std::vector<std::string> alternatives;
+    const std::vector<Judgement> missing =
+        opened == nullptr ? std::vector<Judgement>{}
+                          : MissingJudgements(opened->assessment(), opened->facts().claimed_basis(), given,
+                                              &alternatives);
     if (!missing.empty()) {
+      std::string alt_text;
+      if (!alternatives.empty()) alt_text = absl::StrCat(" (or instead: ", absl::StrJoin(alternatives, "; "), ")");
       std::string flags_text;
       for (const auto& j : missing) absl::StrAppend(&flags_text, " --attest ", j.provision, ":", j.judgement, "=\"...\"");
       return absl::FailedPreconditionError(absl::StrCat(
           "the gate needs attestations that were not given: ", JudgementList(missing),
           ". Attest each one you have judged, with your motivation:", flags_text,
-          " (or refuse with --refuse --reason TEXT). Nothing was sent."));
+          alt_text, ". Or refuse with --refuse --reason TEXT. Nothing was sent."));
     }
     auto text = ReadFile(o.disclose_file);
     if (!text.ok()) return text.status();

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "sluss/v1/action.pb.h"
 
@@ -45,50 +46,71 @@ absl::StatusOr<v1::Attestation> ParseAttestation(absl::string_view text, absl::s
   return a;
 }
 
-std::vector<Judgement> RequiredJudgements(const v1::Assessment& assessment) {
-  std::vector<Judgement> out;
-  const auto add = [&out](const std::string& provision, const std::string& judgement) {
-    for (const Judgement& j : out) {
-      if (j.provision == provision && j.judgement == judgement) return;
-    }
-    out.push_back({provision, judgement});
-  };
+std::vector<std::vector<AttestationOption>> AttestationOptions(const v1::Assessment& assessment) {
+  std::vector<std::vector<AttestationOption>> out;
   for (const v1::CategoryAssessment& cat : assessment.categories()) {
     if (cat.allowed_by_size() > 0) continue;
+    std::vector<AttestationOption> options;
     for (const v1::ProvisionResult& p : cat.provisions()) {
       if (std::find(cat.allowed_if_attested_by().begin(), cat.allowed_if_attested_by().end(), p.provision()) ==
           cat.allowed_if_attested_by().end()) {
         continue;
       }
+      AttestationOption option{p.provision(), {}};
       for (const v1::Finding& f : p.findings()) {
-        if (f.reason() == v1::JUDGEMENT_REQUIRED) add(p.provision(), f.ref());
+        if (f.reason() == v1::JUDGEMENT_REQUIRED) option.judgements.push_back({p.provision(), f.ref()});
       }
+      options.push_back(std::move(option));
     }
+    if (!options.empty()) out.push_back(std::move(options));
   }
   return out;
 }
 
-std::vector<Judgement> ParseJudgements(const google::protobuf::RepeatedPtrField<std::string>& keys) {
-  std::vector<Judgement> out;
-  for (const std::string& k : keys) {
-    const size_t slash = k.find('/');
-    if (slash == std::string::npos) {
-      out.push_back({k, ""});
-    } else {
-      out.push_back({k.substr(0, slash), k.substr(slash + 1)});
-    }
-  }
-  return out;
-}
-
-std::vector<Judgement> MissingJudgements(const std::vector<Judgement>& required,
-                                         const std::vector<v1::Attestation>& given) {
+namespace {
+std::vector<Judgement> Uncovered(const std::vector<Judgement>& required, const std::vector<v1::Attestation>& given) {
   std::vector<Judgement> missing;
   for (const Judgement& j : required) {
     const bool covered = std::any_of(given.begin(), given.end(), [&j](const v1::Attestation& a) {
       return a.provision() == j.provision && a.judgement() == j.judgement && !a.motivation().empty();
     });
     if (!covered) missing.push_back(j);
+  }
+  return missing;
+}
+}  // namespace
+
+std::vector<Judgement> MissingJudgements(const v1::Assessment& assessment, const std::string& claimed_basis,
+                                         const std::vector<v1::Attestation>& given,
+                                         std::vector<std::string>* alternatives) {
+  std::vector<Judgement> missing;
+  for (const std::vector<AttestationOption>& options : AttestationOptions(assessment)) {
+    const AttestationOption* best = nullptr;
+    std::vector<Judgement> best_missing;
+    bool satisfied = false;
+    for (const AttestationOption& o : options) {
+      std::vector<Judgement> m = Uncovered(o.judgements, given);
+      if (m.empty()) satisfied = true;
+      const bool preferred = o.provision == claimed_basis;
+      if (best == nullptr || preferred || (best->provision != claimed_basis && m.size() < best_missing.size())) {
+        best = &o;
+        best_missing = std::move(m);
+      }
+    }
+    if (satisfied || best == nullptr) continue;
+    for (const Judgement& j : best_missing) {
+      if (std::none_of(missing.begin(), missing.end(), [&j](const Judgement& k) { return k.Key() == j.Key(); })) {
+        missing.push_back(j);
+      }
+    }
+    if (alternatives != nullptr) {
+      for (const AttestationOption& o : options) {
+        if (&o == best) continue;
+        std::vector<std::string> keys;
+        for (const Judgement& j : o.judgements) keys.push_back(absl::StrCat(j.provision, ":", j.judgement));
+        alternatives->push_back(keys.empty() ? o.provision : absl::StrJoin(keys, " + "));
+      }
+    }
   }
   return missing;
 }

@@ -34,17 +34,26 @@ struct Judgement {
   std::string Key() const { return provision + "/" + judgement; }
 };
 
-// The judgements `assessment` asks for before the categories that are not
-// already allowed outright can be disclosed (JUDGEMENT_REQUIRED findings of
-// the provisions in allowed_if_attested_by), in order, without duplicates.
-std::vector<Judgement> RequiredJudgements(const v1::Assessment& assessment);
+// One way to make a category disclosable: attest these judgements under
+// `provision` (a provision in CategoryAssessment.allowed_if_attested_by).
+struct AttestationOption {
+  std::string provision;
+  std::vector<Judgement> judgements;
+};
 
-// Parses CaseSummary.judgements_required ("10:18a/konkret_risk").
-std::vector<Judgement> ParseJudgements(const google::protobuf::RepeatedPtrField<std::string>& keys);
+// For each category of `assessment` that is not allowed outright, the
+// alternative options (any one suffices), in rulebook order. Categories
+// allowed outright are skipped.
+std::vector<std::vector<AttestationOption>> AttestationOptions(const v1::Assessment& assessment);
 
-// The members of `required` that no attestation (with a motivation) covers.
-std::vector<Judgement> MissingJudgements(const std::vector<Judgement>& required,
-                                         const std::vector<v1::Attestation>& given);
+// The judgements a decision must still attest, given `given`: per category,
+// nothing if some option is fully attested; otherwise the missing ones of
+// the option under `claimed_basis` if it is one, else of the option missing
+// the fewest. `alternatives` (if not null) receives the other options as
+// text ("10:15a:overvagande_skal").
+std::vector<Judgement> MissingJudgements(const v1::Assessment& assessment, const std::string& claimed_basis,
+                                         const std::vector<v1::Attestation>& given,
+                                         std::vector<std::string>* alternatives = nullptr);
 
 // Lowercase Swedish-free names for the CLI: "awaiting_decision",
 // "request", "allowed_if_attested", ...
