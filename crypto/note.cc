@@ -104,7 +104,9 @@ NoteVerifier::NoteVerifier(std::string name, const Ed25519PublicKey& key)
     : name_(std::move(name)), key_(key), key_hash_(NoteKeyHash(name_, key_)) {}
 
 absl::StatusOr<NoteVerifier> NoteVerifier::FromVerifierKey(absl::string_view vkey) {
-  std::vector<absl::string_view> parts = absl::StrSplit(vkey, '+');
+  // As Go's note.NewVerifier: name and hash end at the first two '+'; the
+  // base64 key may itself contain '+'.
+  std::vector<absl::string_view> parts = absl::StrSplit(vkey, absl::MaxSplits('+', 2));
   if (parts.size() != 3) {
     return absl::InvalidArgumentError(
         "note: malformed verifier key: want name+hash+key");
