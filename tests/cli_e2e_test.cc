@@ -167,6 +167,21 @@ TEST_F(CliE2eTest, Route1RequestAttestDiscloseOpenAcknowledge) {
   ASSERT_EQ(hist["entries"].size(), 3u);
   EXPECT_EQ(hist["summary"]["state"], "RECEIVED");
   EXPECT_THAT(show.out, Not(HasSubstr(kAnswer)));
+
+  // The auditor downloads the live log and verifies it; a second fetch
+  // keeps the old checkpoint for the consistency check.
+  const std::string exp = MakeTempDir("cliexport") + "/log";
+  ProcessResult fetched = Sluss("frida.revisor", {"audit", "fetch", "--out", exp});
+  ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
+  ProcessResult verified = Sluss("frida.revisor", {"audit", "verify", "--export", exp});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  NewYoungAtRisk("En fråga till, så loggen växer.");
+  ASSERT_EQ(Sluss("frida.revisor", {"audit", "fetch", "--out", exp}).exit_code, 0);
+  ProcessResult again = Sluss("frida.revisor", {"--json", "audit", "verify", "--export", exp});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  Json(again);
+  // A handläggare may not fetch the log.
+  EXPECT_EQ(Sluss("cecilia.utredare", {"audit", "fetch", "--out", MakeTempDir("clinot")}).exit_code, 3);
 }
 
 TEST_F(CliE2eTest, RefusalAndErrors) {
