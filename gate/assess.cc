@@ -1,6 +1,7 @@
 #include "gate/assess.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -56,6 +57,35 @@ inline void Put(M* m, std::string* (M::*mutable_field)(), const std::string& v) 
   if (!v.empty()) (m->*mutable_field)()->append(v);
 }
 
+// a == b. The strings compared here are short rulebook ids ("10:18a",
+// "konkret_risk"), for which a byte loop is several times cheaper than the
+// out-of-line memcmp call std::string's operator== makes.
+template <typename T>
+inline T Load(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline bool Same(const std::string& a, const std::string& b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  // Overlapping fixed-size loads of the first and last bytes.
+  if (n >= 8 && n <= 16) return Load<uint64_t>(p) == Load<uint64_t>(q) &&
+                                 Load<uint64_t>(p + n - 8) == Load<uint64_t>(q + n - 8);
+  if (n >= 4 && n < 8) return Load<uint32_t>(p) == Load<uint32_t>(q) &&
+                              Load<uint32_t>(p + n - 4) == Load<uint32_t>(q + n - 4);
+  if (n < 4) return n == 0 || (p[0] == q[0] && p[n / 2] == q[n / 2] && p[n - 1] == q[n - 1]);
+  if (n <= 32) {  // citations, "10 kap. 18 a § OSL"
+    return Load<uint64_t>(p) == Load<uint64_t>(q) && Load<uint64_t>(p + 8) == Load<uint64_t>(q + 8) &&
+           Load<uint64_t>(p + n - 16) == Load<uint64_t>(q + n - 16) &&
+           Load<uint64_t>(p + n - 8) == Load<uint64_t>(q + n - 8);
+  }
+  return std::memcmp(p, q, n) == 0;
+}
+
 // Sets a string field to `v`, copying only if it differs. For values that are
 // constants of the rulebook at a fixed position of the output (provision ids
 // and citations, the rulebook's id and digest), which a reused Assessment
@@ -63,18 +93,23 @@ inline void Put(M* m, std::string* (M::*mutable_field)(), const std::string& v) 
 template <typename M>
 inline void SetSame(M* m, const std::string& (M::*get)() const, std::string* (M::*mutable_field)(),
                     const std::string& v) {
-  const std::string& cur = (m->*get)();
-  if (cur.size() == v.size() && (v.empty() || std::memcmp(cur.data(), v.data(), v.size()) == 0)) return;
+  if (Same((m->*get)(), v)) return;
   (m->*mutable_field)()->assign(v);
 }
 
-// True if `m` carries unknown fields (it, or the Assessment it belongs to,
-// was parsed from bytes with fields this schema does not know). Such a
-// message is cleared before it is reused, so that nothing survives from it.
-// `reflection` is m's (looked up once per call: GetReflection() is not cheap).
-inline bool HasUnknownFields(const google::protobuf::Reflection* reflection,
-                             const google::protobuf::Message& m) {
-  return !reflection->GetUnknownFields(m).empty();
+// True if `m` may carry unknown fields (it, or the Assessment it belongs to,
+// was parsed from bytes with fields this schema does not know, or they were
+// added by reflection). Such a message is cleared before it is reused, so
+// that nothing survives from it. Reflection::GetUnknownFields costs two
+// out-of-line calls, and this is asked of every reused result and finding, so
+// it reads the tag protobuf keeps in MessageLite's (protected) metadata
+// directly through a member pointer: the tag is set once an unknown-field set
+// exists, even an emptied one, so it errs only towards clearing needlessly.
+struct UnknownFieldsPeek : google::protobuf::MessageLite {
+  static constexpr auto kMetadata = &UnknownFieldsPeek::_internal_metadata_;
+};
+inline bool HasUnknownFields(const google::protobuf::MessageLite& m) {
+  return (m.*UnknownFieldsPeek::kMetadata).have_unknown_fields();
 }
 
 // Element i of a repeated message field, reusing an existing one (the caller
@@ -90,20 +125,48 @@ inline void Truncate(google::protobuf::RepeatedPtrField<T>* f, int n) {
   while (f->size() > n) f->RemoveLast();
 }
 
-// Appends a finding. `condition` and `ref` may be null (= ""); strings are
-// copied from the rulebook's own std::strings and empty ones are not written
-// at all (a fresh or cleared Finding already holds ""), which is most of the
-// cost of explaining.
-void AddFinding(v1::ProvisionResult* out, v1::Reason reason,
-                const std::string* condition, v1::FactField field, int limit, int actual,
-                const std::string* ref) {
-  v1::Finding* f = out->add_findings();
+// Where a provision's findings go: its result and how many findings have
+// been written so far.
+// Findings are overwritten in place by position like the results that hold
+// them: every field of a reused Finding is set, rulebook strings are copied
+// only when they differ, and the surplus is dropped when the result is done.
+struct Out {
+  v1::ProvisionResult* r;
+  int n = 0;
+};
+
+// Sets string field `get`/`mutable_field` of `m` to *v, or to "" if v is null.
+template <typename M>
+inline void SetOrClear(M* m, const std::string& (M::*get)() const, std::string* (M::*mutable_field)(),
+                       const std::string* v) {
+  if (v != nullptr) {
+    SetSame(m, get, mutable_field, *v);
+  } else if (!(m->*get)().empty()) {
+    (m->*mutable_field)()->clear();
+  }
+}
+
+// Writes the next finding. `condition` and `ref` may be null (= ""); strings
+// are the rulebook's own std::strings, copied only if the reused Finding does
+// not already hold them.
+v1::Finding* AddFinding(Out* out, v1::Reason reason, const std::string* condition,
+                        v1::FactField field, int limit, int actual, const std::string* ref) {
+  google::protobuf::RepeatedPtrField<v1::Finding>* fs = out->r->mutable_findings();
+  v1::Finding* f;
+  if (out->n < fs->size()) {
+    f = fs->Mutable(out->n);
+    if (HasUnknownFields(*f)) f->Clear();
+  } else {
+    f = fs->Add();
+  }
+  ++out->n;
   f->set_reason(reason);
-  if (condition != nullptr) Put(f, &v1::Finding::mutable_condition, *condition);
+  SetOrClear(f, &v1::Finding::condition, &v1::Finding::mutable_condition, condition);
   f->set_field(field);
   f->set_limit(limit);
   f->set_actual(actual);
-  if (ref != nullptr) Put(f, &v1::Finding::mutable_ref, *ref);
+  SetOrClear(f, &v1::Finding::ref, &v1::Finding::mutable_ref, ref);
+  return f;
 }
 
 bool Attested(const Ctx& x, absl::string_view judgement) {
@@ -134,7 +197,7 @@ bool RecipientMatches(const internal::Recipients& r, const Ctx& x) {
 }
 
 // Evaluates a crime pattern, emitting one finding per failing part.
-Tri EvalCrime(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
+Tri EvalCrime(const Cond& k, const Ctx& x, Out* out) {
   const std::string& id = k.proto->id();
   if (!x.facts.has_crime()) {
     if (out) AddFinding(out, v1::CRIME_STAGE, &id, v1::FACT_CRIME, 0, 0, nullptr);
@@ -215,7 +278,7 @@ Tri EvalCrime(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
   return t;
 }
 
-Tri EvalLaw(int law_index, const std::string& id, const Ctx& x, v1::ProvisionResult* out) {
+Tri EvalLaw(int law_index, const std::string& id, const Ctx& x, Out* out) {
   const internal::DutyLaw& law = x.c.duty_laws[law_index];
   const std::string& law_id = law.proto->id();
   Tri t = kMet;
@@ -236,10 +299,18 @@ Tri EvalLaw(int law_index, const std::string& id, const Ctx& x, v1::ProvisionRes
     const bool attested = AttestedDuty(x, law_id, j.id());
     if (!attested) t = kNeedsAttestation;
     if (out) {
-      AddFinding(out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, &id, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &law_id);
-      std::string* ref = out->mutable_findings(out->findings_size() - 1)->mutable_ref();
-      ref->push_back('/');
-      ref->append(j.id());
+      v1::Finding* f = AddFinding(out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, &id,
+                                  v1::FACT_FIELD_UNSPECIFIED, 0, 0, nullptr);
+      // ref = "<law>/<judgement>", written only if the reused Finding differs.
+      const std::string& cur = f->ref();
+      const std::string& jid = j.id();
+      if (cur.size() != law_id.size() + 1 + jid.size() || cur.compare(0, law_id.size(), law_id) != 0 ||
+          cur[law_id.size()] != '/' || cur.compare(law_id.size() + 1, jid.size(), jid) != 0) {
+        std::string* ref = f->mutable_ref();
+        ref->assign(law_id);
+        ref->push_back('/');
+        ref->append(jid);
+      }
     }
   }
   return t;
@@ -248,7 +319,7 @@ Tri EvalLaw(int law_index, const std::string& id, const Ctx& x, v1::ProvisionRes
 // The best of the claimed duty laws that the condition lists. When
 // explaining: the law that decided the value, or every claimed law if none
 // works.
-Tri EvalDuty(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
+Tri EvalDuty(const Cond& k, const Ctx& x, Out* out) {
   const std::string& id = k.proto->id();
   Tri best = kNotMet;
   int best_law = -1;
@@ -275,7 +346,7 @@ Tri EvalDuty(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
   return best;
 }
 
-Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out);
+Tri Eval(const Cond& k, const Ctx& x, Out* out);
 
 // The value of a condition, without explaining it: the common leaves inline,
 // the rest through Eval.
@@ -303,7 +374,7 @@ inline Tri Value(const Cond& k, const Ctx& x) {
   }
 }
 
-Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
+Tri Eval(const Cond& k, const Ctx& x, Out* out) {
   const std::string& id = k.proto->id();
   switch (k.kind) {
     case CondKind::kAgeBelow: {
@@ -401,13 +472,12 @@ Tri Eval(const Cond& k, const Ctx& x, v1::ProvisionResult* out) {
   return kNotMet;
 }
 
-void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
+void EvalProvisionFindings(int index, const Ctx& x, v1::ProvisionResult* r, Out* o) {
   const Provision& p = x.c.provisions[index];
   // `r` may be a reused result: every field is set here.
   SetSame(r, &v1::ProvisionResult::provision, &v1::ProvisionResult::mutable_provision, p.proto->id());
   SetSame(r, &v1::ProvisionResult::citation, &v1::ProvisionResult::mutable_citation, p.proto->citation());
   r->set_status(v1::DOES_NOT_APPLY);
-  r->clear_findings();
   const Version* v = x.versions[index];
   if (v == nullptr) {
     r->clear_version_from();
@@ -420,14 +490,14 @@ void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
         break;
       }
     }
-    AddFinding(r, v1::NOT_IN_FORCE, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, next);
+    AddFinding(o, v1::NOT_IN_FORCE, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, next);
     return;
   }
   SetSame(r, &v1::ProvisionResult::version_from, &v1::ProvisionResult::mutable_version_from,
           v->proto->valid_from());
   r->set_unverified(v->unverified);
   if (v->not_encoded) {
-    AddFinding(r, v1::VERSION_NOT_ENCODED, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, nullptr);
+    AddFinding(o, v1::VERSION_NOT_ENCODED, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, nullptr);
     return;
   }
   bool ok = true;
@@ -440,21 +510,21 @@ void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
     case internal::ReachResult::kNotReached: {
       const bool public_interest = v->individual_only && x.c.secrecy[s]->protects() ==
                                                              v1::SecrecyProvision::PUBLIC_INTEREST;
-      AddFinding(r, public_interest ? v1::SECRECY_PROTECTS_PUBLIC_INTEREST : v1::SECRECY_NOT_REACHED, nullptr, v1::FACT_CATEGORIES, 0, 0, &sid);
+      AddFinding(o, public_interest ? v1::SECRECY_PROTECTS_PUBLIC_INTEREST : v1::SECRECY_NOT_REACHED, nullptr, v1::FACT_CATEGORIES, 0, 0, &sid);
       ok = false;
       break;
     }
     case internal::ReachResult::kExcluded:
-      AddFinding(r, v1::SECRECY_EXCLUDED, nullptr, v1::FACT_CATEGORIES, 0, 0, &sid);
+      AddFinding(o, v1::SECRECY_EXCLUDED, nullptr, v1::FACT_CATEGORIES, 0, 0, &sid);
       ok = false;
       break;
     case internal::ReachResult::kExcludedByReachOf:
-      AddFinding(r, v1::SECRECY_EXCLUDED, nullptr, v1::FACT_CATEGORIES, 0, 0, &x.c.provisions[by].proto->id());
+      AddFinding(o, v1::SECRECY_EXCLUDED, nullptr, v1::FACT_CATEGORIES, 0, 0, &x.c.provisions[by].proto->id());
       ok = false;
       break;
   }
   if (!RecipientMatches(v->recipients, x)) {
-    AddFinding(r, v1::WRONG_RECIPIENT, nullptr, v1::FACT_RECIPIENT, 0, 0, nullptr);
+    AddFinding(o, v1::WRONG_RECIPIENT, nullptr, v1::FACT_RECIPIENT, 0, 0, nullptr);
     ok = false;
   }
   if (!ok) return;
@@ -475,8 +545,14 @@ void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
                                              : v1::DOES_NOT_APPLY);
   for (size_t i = 0; i < v->conditions.size(); ++i) {
     const Tri t = i < kCached ? values[i] : Value(v->conditions[i], x);
-    if (worst >= kNeedsAttestation || t < kNeedsAttestation) Eval(v->conditions[i], x, r);
+    if (worst >= kNeedsAttestation || t < kNeedsAttestation) Eval(v->conditions[i], x, o);
   }
+}
+
+void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
+  Out o{r};
+  EvalProvisionFindings(index, x, r, &o);
+  Truncate(r->mutable_findings(), o.n);
 }
 
 // "YYYY-MM-DD" into buf[10] (years 0..9999); returns buf. snprintf would be
@@ -579,9 +655,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
   // reuse by the repeated fields), and strings that are rulebook constants at
   // a fixed position are only copied if they differ. A message carrying
   // unknown fields (a parsed one) is cleared first.
-  if (HasUnknownFields(v1::Assessment::GetReflection(), *out)) out->Clear();
-  const google::protobuf::Reflection* category_reflection = v1::CategoryAssessment::GetReflection();
-  const google::protobuf::Reflection* result_reflection = v1::ProvisionResult::GetReflection();
+  if (HasUnknownFields(*out)) out->Clear();
   char buf[10];
   SetSame(out, &v1::Assessment::rulebook_id, &v1::Assessment::mutable_rulebook_id, rulebook.proto().id());
   SetSame(out, &v1::Assessment::rulebook_edition, &v1::Assessment::mutable_rulebook_edition,
@@ -595,7 +669,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
   } else {
     auto it = c.provision_index.find(facts.claimed_basis());
     v1::ClaimedBasisResult* cb = out->mutable_claimed_basis();
-    if (HasUnknownFields(v1::ClaimedBasisResult::GetReflection(), *cb)) cb->Clear();
+    if (HasUnknownFields(*cb)) cb->Clear();
     cb->set_provision(facts.claimed_basis());
     cb->set_known(it != c.provision_index.end());
     if (it != c.provision_index.end()) {
@@ -615,7 +689,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
     }
     x.secrecy = c.category_secrecy[it->second];
     v1::CategoryAssessment* ca = Slot(out->mutable_categories(), ci);
-    if (HasUnknownFields(category_reflection, *ca)) ca->Clear();
+    if (HasUnknownFields(*ca)) ca->Clear();
     ca->set_category(facts.categories(ci));
     SetSame(ca, &v1::CategoryAssessment::secrecy_provision, &v1::CategoryAssessment::mutable_secrecy_provision,
             c.secrecy[x.secrecy]->id());
@@ -627,7 +701,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
     for (int pi = 0; pi < n; ++pi) {
       x.provision = pi;
       v1::ProvisionResult* r = Slot(results, pi);
-      if (HasUnknownFields(result_reflection, *r)) r->Clear();
+      if (HasUnknownFields(*r)) r->Clear();
       EvalProvision(pi, x, r);
     }
     // Residual provisions (10:27) give way to the ones they are residual to.
@@ -637,8 +711,9 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
       for (int q : c.provisions[pi].residual_to) {
         if (ca->provisions(q).status() != v1::DOES_NOT_APPLY) {
           r->set_status(v1::DOES_NOT_APPLY);
-          r->clear_findings();
-          AddFinding(r, v1::RESIDUAL, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &c.provisions[q].proto->id());
+          Out o{r};
+          AddFinding(&o, v1::RESIDUAL, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &c.provisions[q].proto->id());
+          Truncate(r->mutable_findings(), o.n);
           break;
         }
       }

@@ -314,13 +314,18 @@ TEST(Determinism, ReuseAcrossShapesEqualsFresh) {
   }
   // Unknown fields (from parsing newer bytes) anywhere in the reused message
   // do not survive.
-  for (int where = 0; where < 4; ++where) {
+  for (int where = 0; where < 5; ++where) {
     const v1::Facts f = ParseFacts(facts[0]);
     ASSERT_TRUE(AssessInto(Bundled(), f, Day("2026-03-01"), &reused).ok());
     google::protobuf::Message* m = &reused;
     if (where == 1) m = reused.mutable_categories(1);
     if (where == 2) m = reused.mutable_categories(0)->mutable_provisions(3);
     if (where == 3) m = reused.mutable_claimed_basis();
+    if (where == 4) {
+      v1::ProvisionResult* r = reused.mutable_categories(0)->mutable_provisions(3);
+      ASSERT_GT(r->findings_size(), 0);
+      m = r->mutable_findings(0);
+    }
     m->GetReflection()->MutableUnknownFields(m)->AddVarint(999, 1);
     ASSERT_TRUE(AssessInto(Bundled(), f, Day("2026-03-01"), &reused).ok());
     absl::StatusOr<v1::Assessment> fresh = Assess(Bundled(), f, Day("2026-03-01"));
