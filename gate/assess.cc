@@ -41,7 +41,7 @@ struct Ctx {
   // motivation and so does not count.
   absl::InlinedVector<int, 8> attestation_provision;
   // Per provision: its version in force on the date, or nullptr.
-  absl::InlinedVector<const Version*, 64> versions;
+  const std::vector<const Version*>* versions = nullptr;
   // Per category, set while assessing it.
   int secrecy = -1;
   int provision = -1;
@@ -478,7 +478,7 @@ void EvalProvisionFindings(int index, const Ctx& x, v1::ProvisionResult* r, Out*
   SetSame(r, &v1::ProvisionResult::provision, &v1::ProvisionResult::mutable_provision, p.proto->id());
   SetSame(r, &v1::ProvisionResult::citation, &v1::ProvisionResult::mutable_citation, p.proto->citation());
   r->set_status(v1::DOES_NOT_APPLY);
-  const Version* v = x.versions[index];
+  const Version* v = (*x.versions)[index];
   if (v == nullptr) {
     r->clear_version_from();
     r->set_unverified(false);
@@ -504,7 +504,7 @@ void EvalProvisionFindings(int index, const Ctx& x, v1::ProvisionResult* r, Out*
   const int s = x.secrecy;
   const std::string& sid = x.c.secrecy[s]->id();
   int by = -1;
-  switch (internal::CheckReach(x.c, *v, s, x.date, &by)) {
+  switch (internal::CheckReach(*v, s, *x.versions, &by)) {
     case internal::ReachResult::kReached:
       break;
     case internal::ReachResult::kNotReached: {
@@ -648,7 +648,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
     return absl::InvalidArgumentError("decision date: year must be 1..9999");
   }
   const int n = static_cast<int>(c.provisions.size());
-  for (int pi = 0; pi < n; ++pi) x.versions.push_back(c.provisions[pi].VersionOn(date));
+  x.versions = &c.VersionsOn(date);
 
   // `out` is overwritten in place rather than cleared: every field of every
   // message kept is set below, surplus elements are dropped (and kept for
@@ -745,7 +745,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
         e->set_transfer(false);
       }
       for (int pi = 0; pi < n; ++pi) {
-        const Version* v = x.versions[pi];
+        const Version* v = (*x.versions)[pi];
         const v1::ProvisionStatus status = ca->provisions(pi).status();
         if (v == nullptr || v->transfers_secrecy < 0 || status == v1::DOES_NOT_APPLY) continue;
         const std::string& tid = c.secrecy[v->transfers_secrecy]->id();

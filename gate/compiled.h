@@ -4,9 +4,11 @@
 #ifndef SLUSS_GATE_COMPILED_H_
 #define SLUSS_GATE_COMPILED_H_
 
+#include <algorithm>
 #include <bitset>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -134,18 +136,56 @@ struct Compiled {
   std::vector<bool> setting_values;
   std::vector<DutyLaw> duty_laws;
   std::vector<Provision> provisions;
+
+  // Which version of each provision is in force, per epoch: the calendar is
+  // cut at every version's first day and at the day after its last, so the
+  // answer is the same throughout an epoch. epoch_from[e] is epoch e's first
+  // day (ascending, epoch_from[0] = 0001-01-01); epoch_versions[e][p] is
+  // provision p's version in force (nullptr if none). Built once the
+  // provisions are compiled (BuildEpochs), so that Assess finds all versions
+  // for its date with one binary search.
+  std::vector<absl::CivilDay> epoch_from;
+  std::vector<std::vector<const Version*>> epoch_versions;
+
+  const std::vector<const Version*>& VersionsOn(absl::CivilDay d) const {
+    const auto it = std::upper_bound(epoch_from.begin(), epoch_from.end(), d);
+    return epoch_versions[static_cast<size_t>(it - epoch_from.begin()) - 1];
+  }
+
+  void BuildEpochs() {
+    std::vector<absl::CivilDay> cuts = {absl::CivilDay(1, 1, 1)};
+    for (const Provision& p : provisions) {
+      for (const Version& v : p.versions) {
+        cuts.push_back(v.period.from);
+        if (v.period.to < absl::CivilDay(9999, 12, 31)) cuts.push_back(v.period.to + 1);
+      }
+    }
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    epoch_from.clear();
+    epoch_versions.clear();
+    for (absl::CivilDay d : cuts) {
+      if (d < absl::CivilDay(1, 1, 1)) continue;
+      std::vector<const Version*> vs;
+      vs.reserve(provisions.size());
+      for (const Provision& p : provisions) vs.push_back(p.VersionOn(d));
+      epoch_from.push_back(d);
+      epoch_versions.push_back(std::move(vs));
+    }
+  }
 };
 
 enum class ReachResult { kReached, kNotReached, kExcluded, kExcludedByReachOf };
 
-// Does version `v` break secrecy provision `s` on `date`? For
+// Does version `v` break secrecy provision `s`, given `versions`, each
+// provision's version in force on the date (Compiled::VersionsOn)? For
 // kExcludedByReachOf, `*by` is the provision whose list excludes it.
-inline ReachResult CheckReach(const Compiled& c, const Version& v, int s, absl::CivilDay date,
+inline ReachResult CheckReach(const Version& v, int s, const std::vector<const Version*>& versions,
                               int* by) {
   if (!v.base.test(s)) return ReachResult::kNotReached;
   if (v.except.test(s)) return ReachResult::kExcluded;
   for (int q : v.except_reach_of) {
-    const Version* qv = c.provisions[q].VersionOn(date);
+    const Version* qv = versions[q];
     if (qv != nullptr && !qv->not_encoded && qv->listed.test(s)) {
       *by = q;
       return ReachResult::kExcludedByReachOf;

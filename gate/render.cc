@@ -402,7 +402,7 @@ std::string RenderRules(const Rulebook& rb, absl::CivilDay date, Lang lang) {
     for (size_t s = 0; s < c.secrecy.size(); ++s) {
       int by = -1;
       if (c.secrecy[s]->protects() != v1::SecrecyProvision::TRANSFER &&
-          internal::CheckReach(c, *v, static_cast<int>(s), date, &by) == internal::ReachResult::kReached) {
+          internal::CheckReach(*v, static_cast<int>(s), c.VersionsOn(date), &by) == internal::ReachResult::kReached) {
         reached.push_back(c.secrecy[s]->id());
       }
     }
@@ -433,7 +433,7 @@ std::vector<Route> Routes(const Rulebook& rb, absl::CivilDay date) {
         const Version* v = p.VersionOn(date);
         int by = -1;
         if (v == nullptr || v->not_encoded ||
-            internal::CheckReach(c, *v, s, date, &by) != internal::ReachResult::kReached) {
+            internal::CheckReach(*v, s, c.VersionsOn(date), &by) != internal::ReachResult::kReached) {
           continue;
         }
         Route r{cat.id(), kind.id(), p.proto->id(), ""};

@@ -100,7 +100,10 @@ class Builder {
     IndexDutyLaws();
     IndexProvisions();
     CompileProvisions();
-    if (errors_.empty()) return absl::OkStatus();
+    if (errors_.empty()) {
+      c->BuildEpochs();
+      return absl::OkStatus();
+    }
     if (dropped_ > 0) errors_.push_back(absl::StrCat("... and ", dropped_, " more errors"));
     return absl::InvalidArgumentError(
         absl::StrCat("invalid rulebook:\n", absl::StrJoin(errors_, "\n")));
