@@ -18,6 +18,7 @@ using internal::CondKind;
 using internal::Compiled;
 using internal::Provision;
 using internal::Version;
+using internal::Same;
 using internal::VocabSet;
 
 // Condition values, ordered so that AND is min and OR is max.
@@ -55,35 +56,6 @@ struct Ctx {
 template <typename M>
 inline void Put(M* m, std::string* (M::*mutable_field)(), const std::string& v) {
   if (!v.empty()) (m->*mutable_field)()->append(v);
-}
-
-// a == b. The strings compared here are short rulebook ids ("10:18a",
-// "konkret_risk"), for which a byte loop is several times cheaper than the
-// out-of-line memcmp call std::string's operator== makes.
-template <typename T>
-inline T Load(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-inline bool Same(const std::string& a, const std::string& b) {
-  const size_t n = a.size();
-  if (n != b.size()) return false;
-  const char* p = a.data();
-  const char* q = b.data();
-  // Overlapping fixed-size loads of the first and last bytes.
-  if (n >= 8 && n <= 16) return Load<uint64_t>(p) == Load<uint64_t>(q) &&
-                                 Load<uint64_t>(p + n - 8) == Load<uint64_t>(q + n - 8);
-  if (n >= 4 && n < 8) return Load<uint32_t>(p) == Load<uint32_t>(q) &&
-                              Load<uint32_t>(p + n - 4) == Load<uint32_t>(q + n - 4);
-  if (n < 4) return n == 0 || (p[0] == q[0] && p[n / 2] == q[n / 2] && p[n - 1] == q[n - 1]);
-  if (n <= 32) {  // citations, "10 kap. 18 a § OSL"
-    return Load<uint64_t>(p) == Load<uint64_t>(q) && Load<uint64_t>(p + 8) == Load<uint64_t>(q + 8) &&
-           Load<uint64_t>(p + n - 16) == Load<uint64_t>(q + n - 16) &&
-           Load<uint64_t>(p + n - 8) == Load<uint64_t>(q + n - 8);
-  }
-  return std::memcmp(p, q, n) == 0;
 }
 
 // Sets a string field to `v`, copying only if it differs. For values that are
@@ -574,13 +546,13 @@ absl::Status Unknown(absl::string_view field, absl::string_view what, const std:
       absl::StrCat("facts.", field, ": unknown ", what, " \"", value, "\" (not in the rulebook)"));
 }
 
-absl::Status ResolveSet(const absl::flat_hash_map<std::string, int>& index,
+absl::Status ResolveSet(const internal::IdTable& index,
                         const google::protobuf::RepeatedPtrField<std::string>& values,
                         absl::string_view field, absl::string_view what, VocabSet* out) {
   for (int i = 0; i < values.size(); ++i) {
-    auto it = index.find(values[i]);
-    if (it == index.end()) return Unknown(absl::StrCat(field, "[", i, "]"), what, values[i]);
-    out->set(it->second);
+    const int k = index.Find(values[i]);
+    if (k < 0) return Unknown(absl::StrCat(field, "[", i, "]"), what, values[i]);
+    out->set(k);
   }
   return absl::OkStatus();
 }
@@ -590,11 +562,8 @@ absl::Status ResolveKind(const Compiled& c, const v1::Party& party, absl::string
   if (party.agency_kind().empty()) {
     return absl::InvalidArgumentError(absl::StrCat("facts.", field, ".agency_kind: required"));
   }
-  auto it = c.agency_index.find(party.agency_kind());
-  if (it == c.agency_index.end()) {
-    return Unknown(absl::StrCat(field, ".agency_kind"), "agency kind", party.agency_kind());
-  }
-  *out = it->second;
+  *out = c.agency_table.Find(party.agency_kind());
+  if (*out < 0) return Unknown(absl::StrCat(field, ".agency_kind"), "agency kind", party.agency_kind());
   return absl::OkStatus();
 }
 
@@ -608,37 +577,35 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
   if (!st.ok()) return st;
   st = ResolveKind(c, facts.recipient(), "recipient", &x.recipient_kind);
   if (!st.ok()) return st;
-  st = ResolveSet(c.role_index, facts.recipient().roles(), "recipient.roles", "recipient role",
+  st = ResolveSet(c.role_table, facts.recipient().roles(), "recipient.roles", "recipient role",
                   &x.recipient_roles);
   if (!st.ok()) return st;
-  st = ResolveSet(c.purpose_index, facts.purposes(), "purposes", "purpose", &x.purposes);
+  st = ResolveSet(c.purpose_table, facts.purposes(), "purposes", "purpose", &x.purposes);
   if (!st.ok()) return st;
-  st = ResolveSet(c.information_kind_index, facts.information_kinds(), "information_kinds",
+  st = ResolveSet(c.information_kind_table, facts.information_kinds(), "information_kinds",
                   "information kind", &x.information_kinds);
   if (!st.ok()) return st;
-  st = ResolveSet(c.offence_index, facts.crime().offence_classes(), "crime.offence_classes",
+  st = ResolveSet(c.offence_table, facts.crime().offence_classes(), "crime.offence_classes",
                   "offence class", &x.offence_classes);
   if (!st.ok()) return st;
   for (int i = 0; i < facts.duty_laws_size(); ++i) {
-    auto it = c.duty_index.find(facts.duty_laws(i));
-    if (it == c.duty_index.end()) {
-      return Unknown(absl::StrCat("duty_laws[", i, "]"), "duty law", facts.duty_laws(i));
-    }
-    x.duty_laws.push_back(it->second);
+    const int law = c.duty_table.Find(facts.duty_laws(i));
+    if (law < 0) return Unknown(absl::StrCat("duty_laws[", i, "]"), "duty law", facts.duty_laws(i));
+    x.duty_laws.push_back(law);
   }
   for (int i = 0; i < facts.attestations_size(); ++i) {
     const v1::Attestation& a = facts.attestations(i);
-    auto it = c.provision_index.find(a.provision());
-    if (it == c.provision_index.end()) {
+    const int p = c.provision_table.Find(a.provision());
+    if (p < 0) {
       return Unknown(absl::StrCat("attestations[", i, "].provision"), "disclosure provision",
                      a.provision());
     }
-    if (!c.provisions[it->second].judgement_ids.contains(a.judgement())) {
+    if (c.provisions[p].judgement_table.Find(a.judgement()) < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "facts.attestations[", i, "].judgement: provision ", a.provision(),
           " has no judgement \"", a.judgement(), "\""));
     }
-    x.attestation_provision.push_back(a.motivation().empty() ? -1 : it->second);
+    x.attestation_provision.push_back(a.motivation().empty() ? -1 : p);
   }
   if (facts.categories().empty()) {
     return absl::InvalidArgumentError("facts.categories: at least one information category is required");
@@ -667,13 +634,13 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
   if (facts.claimed_basis().empty()) {
     out->clear_claimed_basis();
   } else {
-    auto it = c.provision_index.find(facts.claimed_basis());
+    const int p = c.provision_table.Find(facts.claimed_basis());
     v1::ClaimedBasisResult* cb = out->mutable_claimed_basis();
     if (HasUnknownFields(*cb)) cb->Clear();
     cb->set_provision(facts.claimed_basis());
-    cb->set_known(it != c.provision_index.end());
-    if (it != c.provision_index.end()) {
-      claimed = it->second;
+    cb->set_known(p >= 0);
+    if (p >= 0) {
+      claimed = p;
       cb->set_status(v1::APPLIES);
     } else {
       cb->set_status(v1::DOES_NOT_APPLY);
@@ -682,12 +649,12 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
 
   v1::Outcome overall = v1::ALLOWED;
   for (int ci = 0; ci < facts.categories_size(); ++ci) {
-    auto it = c.category_index.find(facts.categories(ci));
-    if (it == c.category_index.end()) {
+    const int category = c.category_table.Find(facts.categories(ci));
+    if (category < 0) {
       return Unknown(absl::StrCat("categories[", ci, "]"), "information category",
                      facts.categories(ci));
     }
-    x.secrecy = c.category_secrecy[it->second];
+    x.secrecy = c.category_secrecy[category];
     v1::CategoryAssessment* ca = Slot(out->mutable_categories(), ci);
     if (HasUnknownFields(*ca)) ca->Clear();
     ca->set_category(facts.categories(ci));

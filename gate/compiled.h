@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <bitset>
+#include <cstring>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -38,6 +39,92 @@ enum class CondKind {
   kAnyOf,
   kAllOf,
   kNot,
+};
+
+template <typename T>
+inline T Load(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline bool Same(const std::string& a, const std::string& b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  // Overlapping fixed-size loads of the first and last bytes.
+  if (n >= 8 && n <= 16) return Load<uint64_t>(p) == Load<uint64_t>(q) &&
+                                 Load<uint64_t>(p + n - 8) == Load<uint64_t>(q + n - 8);
+  if (n >= 4 && n < 8) return Load<uint32_t>(p) == Load<uint32_t>(q) &&
+                              Load<uint32_t>(p + n - 4) == Load<uint32_t>(q + n - 4);
+  if (n < 4) return n == 0 || (p[0] == q[0] && p[n / 2] == q[n / 2] && p[n - 1] == q[n - 1]);
+  if (n <= 32) {  // citations, "10 kap. 18 a § OSL"
+    return Load<uint64_t>(p) == Load<uint64_t>(q) && Load<uint64_t>(p + 8) == Load<uint64_t>(q + 8) &&
+           Load<uint64_t>(p + n - 16) == Load<uint64_t>(q + n - 16) &&
+           Load<uint64_t>(p + n - 8) == Load<uint64_t>(q + n - 8);
+  }
+  return std::memcmp(p, q, n) == 0;
+}
+
+// A read-only table from id to index, for the ids Assess resolves on every
+// call (agency kinds, categories, purposes, ...): open addressing over a
+// power-of-two array, a hash of the length and the first and last eight
+// bytes, and keys compared with Same. Several times cheaper per lookup than
+// flat_hash_map<std::string> for the rulebook's short ids. Built from the
+// rulebook's index maps once the rulebook is compiled.
+class IdTable {
+ public:
+  void Build(const absl::flat_hash_map<std::string, int>& m) {
+    size_t cap = 8;
+    while (cap < 2 * m.size()) cap *= 2;
+    slots_.assign(cap, Slot{});
+    mask_ = cap - 1;
+    for (const auto& [key, value] : m) {
+      size_t i = Hash(key) & mask_;
+      while (slots_[i].value >= 0) i = (i + 1) & mask_;
+      slots_[i] = Slot{key, value};
+    }
+  }
+  void Build(const absl::flat_hash_set<std::string>& keys) {
+    absl::flat_hash_map<std::string, int> m;
+    for (const std::string& k : keys) m.emplace(k, 0);
+    Build(m);
+  }
+  // The index of `key`, or -1.
+  int Find(const std::string& key) const {
+    if (slots_.empty()) return -1;
+    for (size_t i = Hash(key) & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.value < 0) return -1;
+      if (Same(s.key, key)) return s.value;
+    }
+  }
+
+ private:
+  struct Slot {
+    std::string key;
+    int value = -1;
+  };
+  static size_t Hash(const std::string& key) {
+    const size_t n = key.size();
+    const char* p = key.data();
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+      a = Load<uint64_t>(p);
+      b = Load<uint64_t>(p + n - 8);
+    } else if (n >= 4) {
+      a = Load<uint32_t>(p);
+      b = Load<uint32_t>(p + n - 4);
+    } else if (n > 0) {
+      a = static_cast<unsigned char>(p[0]) | static_cast<uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
+          static_cast<uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
+    }
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ull) ^ n) * 0xff51afd7ed558ccdull;
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
 };
 
 struct Cond {
@@ -98,6 +185,7 @@ struct Provision {
   // of its judgement conditions and "<duty law>/<judgement>" for duty laws
   // its duty conditions list.
   absl::flat_hash_set<std::string> judgement_ids;
+  IdTable judgement_table;  // judgement_ids, for Assess
 
   const Version* VersionOn(absl::CivilDay d) const {
     for (const Version& v : versions) {
@@ -126,6 +214,9 @@ struct Compiled {
   absl::flat_hash_map<std::string, int> setting_index;
   absl::flat_hash_map<std::string, int> duty_index;
   absl::flat_hash_map<std::string, int> provision_index;
+  // The same maps as IdTables, for Assess (BuildIdTables).
+  IdTable category_table, agency_table, role_table, purpose_table, offence_table,
+      information_kind_table, duty_table, provision_table;
 
   // Per secrecy provision (by index).
   std::vector<const v1::SecrecyProvision*> secrecy;
@@ -150,6 +241,18 @@ struct Compiled {
   const std::vector<const Version*>& VersionsOn(absl::CivilDay d) const {
     const auto it = std::upper_bound(epoch_from.begin(), epoch_from.end(), d);
     return epoch_versions[static_cast<size_t>(it - epoch_from.begin()) - 1];
+  }
+
+  void BuildIdTables() {
+    category_table.Build(category_index);
+    agency_table.Build(agency_index);
+    role_table.Build(role_index);
+    purpose_table.Build(purpose_index);
+    offence_table.Build(offence_index);
+    information_kind_table.Build(information_kind_index);
+    duty_table.Build(duty_index);
+    provision_table.Build(provision_index);
+    for (Provision& p : provisions) p.judgement_table.Build(p.judgement_ids);
   }
 
   void BuildEpochs() {

@@ -102,6 +102,7 @@ class Builder {
     CompileProvisions();
     if (errors_.empty()) {
       c->BuildEpochs();
+      c->BuildIdTables();
       return absl::OkStatus();
     }
     if (dropped_ > 0) errors_.push_back(absl::StrCat("... and ", dropped_, " more errors"));
