@@ -46,6 +46,12 @@ struct Ctx {
   // Per category, set while assessing it.
   int secrecy = -1;
   int provision = -1;
+  // Per provision: the result (of an earlier category in this call) whose
+  // status and findings came from evaluating its conditions, if they do not
+  // depend on the category (Version::category_free); a later category that
+  // the provision reaches copies them instead of evaluating them again.
+  // Empty when the facts have one category.
+  absl::InlinedVector<const v1::ProvisionResult*, 64> evaluated;
 };
 
 // Writes `v` into a string field of `m` that is known to be empty (its
@@ -444,7 +450,7 @@ Tri Eval(const Cond& k, const Ctx& x, Out* out) {
   return kNotMet;
 }
 
-void EvalProvisionFindings(int index, const Ctx& x, v1::ProvisionResult* r, Out* o) {
+void EvalProvisionFindings(int index, Ctx& x, v1::ProvisionResult* r, Out* o) {
   const Provision& p = x.c.provisions[index];
   // `r` may be a reused result: every field is set here.
   SetSame(r, &v1::ProvisionResult::provision, &v1::ProvisionResult::mutable_provision, p.proto->id());
@@ -500,6 +506,17 @@ void EvalProvisionFindings(int index, const Ctx& x, v1::ProvisionResult* r, Out*
     ok = false;
   }
   if (!ok) return;
+  if (x.evaluated.empty()) {
+    // One category: nothing to share.
+  } else if (const v1::ProvisionResult* same = x.evaluated[index]; same != nullptr) {
+    r->set_status(same->status());
+    for (const v1::Finding& f : same->findings()) {
+      AddFinding(o, f.reason(), &f.condition(), f.field(), f.limit(), f.actual(), &f.ref());
+    }
+    return;
+  } else if (v->category_free) {
+    x.evaluated[index] = r;
+  }
 
   // Values first (without findings), then the findings that explain them:
   // every condition if the provision applies (attested and required
@@ -521,7 +538,7 @@ void EvalProvisionFindings(int index, const Ctx& x, v1::ProvisionResult* r, Out*
   }
 }
 
-void EvalProvision(int index, const Ctx& x, v1::ProvisionResult* r) {
+void EvalProvision(int index, Ctx& x, v1::ProvisionResult* r) {
   Out o{r};
   EvalProvisionFindings(index, x, r, &o);
   Truncate(r->mutable_findings(), o.n);
@@ -616,6 +633,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
   }
   const int n = static_cast<int>(c.provisions.size());
   x.versions = &c.VersionsOn(date);
+  if (facts.categories_size() > 1) x.evaluated.assign(n, nullptr);
 
   // `out` is overwritten in place rather than cleared: every field of every
   // message kept is set below, surplus elements are dropped (and kept for
@@ -678,6 +696,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
       for (int q : c.provisions[pi].residual_to) {
         if (ca->provisions(q).status() != v1::DOES_NOT_APPLY) {
           r->set_status(v1::DOES_NOT_APPLY);
+          if (!x.evaluated.empty()) x.evaluated[pi] = nullptr;  // no longer its conditions' findings
           Out o{r};
           AddFinding(&o, v1::RESIDUAL, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &c.provisions[q].proto->id());
           Truncate(r->mutable_findings(), o.n);

@@ -337,5 +337,40 @@ TEST(Determinism, ReuseAcrossShapesEqualsFresh) {
   }
 }
 
+// Each category of a multi-category assessment is assessed exactly as if it
+// were the only one (Assess shares condition findings between categories
+// where the conditions do not read the category; this checks the sharing).
+TEST(Categories, EachAsIfAlone) {
+  const char* const facts[] = {
+      R"pb(discloser { agency_kind: "skatteverket" }
+           recipient { agency_kind: "polismyndigheten" roles: "ingripande_mot_brott" }
+           categories: "skatt" categories: "folkbokforing" categories: "skatt" purposes: "utreda_brott"
+           crime { stage: COMMITTED offence_classes: "skattebrott" minimum_penalty_months: 6 prison_in_scale: true }
+           claimed_basis: "10:27" duty_laws: "lag_2016_774")pb",
+      R"pb(discloser { agency_kind: "kommun_socialnamnd" }
+           recipient { agency_kind: "polismyndigheten" }
+           categories: "socialtjanst" categories: "socialforsakring" categories: "socialtjanst"
+           purposes: "forebygga_brott" subject { age_years: 19 }
+           attestations { provision: "10:18a" judgement: "konkret_risk" officer: "o17" motivation: "Iakttagelser." })pb",
+      kFraud,
+  };
+  for (const char* date : {"2026-03-01", "2025-11-30"}) {
+    for (const char* text : facts) {
+      const v1::Facts f = ParseFacts(text);
+      absl::StatusOr<v1::Assessment> all = Assess(Bundled(), f, Day(date));
+      ASSERT_TRUE(all.ok()) << all.status();
+      for (int ci = 0; ci < f.categories_size(); ++ci) {
+        v1::Facts one = f;
+        one.clear_categories();
+        one.add_categories(f.categories(ci));
+        absl::StatusOr<v1::Assessment> alone = Assess(Bundled(), one, Day(date));
+        ASSERT_TRUE(alone.ok()) << alone.status();
+        EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(all->categories(ci), alone->categories(0)))
+            << date << " category " << ci << " of " << text;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sluss::gate

@@ -165,6 +165,9 @@ struct Version {
   Period period;
   bool not_encoded = false;
   bool unverified = false;
+  // No condition (at any depth) reads the category (kPrimarySecrecy): the
+  // conditions' values and findings are the same for every category.
+  bool category_free = true;
   // Reach: `base` before exclusions, `except` the explicit exclusions,
   // `listed` the explicit `provisions` list (what except_reach_of reads).
   SecrecySet base;
@@ -253,6 +256,23 @@ struct Compiled {
     duty_table.Build(duty_index);
     provision_table.Build(provision_index);
     for (Provision& p : provisions) p.judgement_table.Build(p.judgement_ids);
+  }
+
+  static bool ReadsCategory(const Cond& k) {
+    if (k.kind == CondKind::kPrimarySecrecy) return true;
+    for (const Cond& child : k.children) {
+      if (ReadsCategory(child)) return true;
+    }
+    return false;
+  }
+
+  void MarkCategoryFree() {
+    for (Provision& p : provisions) {
+      for (Version& v : p.versions) {
+        v.category_free = true;
+        for (const Cond& k : v.conditions) v.category_free = v.category_free && !ReadsCategory(k);
+      }
+    }
   }
 
   void BuildEpochs() {

@@ -103,6 +103,7 @@ class Builder {
     if (errors_.empty()) {
       c->BuildEpochs();
       c->BuildIdTables();
+      c->MarkCategoryFree();
       return absl::OkStatus();
     }
     if (dropped_ > 0) errors_.push_back(absl::StrCat("... and ", dropped_, " more errors"));
