@@ -41,6 +41,9 @@ enum class CondKind {
   kNot,
 };
 
+// a == b, for the short strings Assess compares on every call (rulebook ids
+// such as "10:18a" or "konkret_risk", citations): overlapping fixed-size
+// loads instead of the out-of-line memcmp call std::string's == makes.
 template <typename T>
 inline T Load(const char* p) {
   T v;
