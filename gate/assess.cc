@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "google/protobuf/unknown_field_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -75,19 +76,15 @@ inline void SetSame(M* m, const std::string& (M::*get)() const, std::string* (M:
   (m->*mutable_field)()->assign(v);
 }
 
-// True if `m` may carry unknown fields (it, or the Assessment it belongs to,
-// was parsed from bytes with fields this schema does not know, or they were
-// added by reflection). Such a message is cleared before it is reused, so
-// that nothing survives from it. Reflection::GetUnknownFields costs two
-// out-of-line calls, and this is asked of every reused result and finding, so
-// it reads the tag protobuf keeps in MessageLite's (protected) metadata
-// directly through a member pointer: the tag is set once an unknown-field set
-// exists, even an emptied one, so it errs only towards clearing needlessly.
-struct UnknownFieldsPeek : google::protobuf::MessageLite {
-  static constexpr auto kMetadata = &UnknownFieldsPeek::_internal_metadata_;
-};
-inline bool HasUnknownFields(const google::protobuf::MessageLite& m) {
-  return (m.*UnknownFieldsPeek::kMetadata).have_unknown_fields();
+// True if `m` carries unknown fields (it was parsed from bytes with fields
+// this schema does not know, or they were added by reflection). Such a
+// message is cleared before it is reused, so that nothing survives from it.
+// Protobuf 3.21 generates no inline unknown_fields() for proto3 messages, so
+// this goes through reflection (two out-of-line calls); reading protobuf's
+// protected internal metadata instead would be cheaper but ties the engine
+// to protobuf internals.
+inline bool HasUnknownFields(const google::protobuf::Message& m) {
+  return !m.GetReflection()->GetUnknownFields(m).empty();
 }
 
 // Element i of a repeated message field, reusing an existing one (the caller
