@@ -1,5 +1,7 @@
 // sluss keygen: make an officer signing key, an agency encryption key or a
 // pseudonym key, as key files (docs/CRYPTO.md "Key files").
+// sluss note-vkey: the C2SP verifier key of an Ed25519 public key file under a
+// key name (for a diarium: its origin), which auditors pass to `audit verify`.
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -7,6 +9,7 @@
 #include "crypto/hash.h"
 #include "crypto/keyfile.h"
 #include "crypto/keys.h"
+#include "crypto/note.h"
 #include "crypto/pseudonym.h"
 
 namespace sluss::client {
@@ -50,6 +53,24 @@ void AddKeygenCommand(CLI::App& app, const GlobalFlags& /*flags*/, int* exit_cod
     }
     std::cout << "wrote " << prefix << ".key" << (pub.empty() ? "" : absl::StrCat(" and ", prefix, ".pub (public key ", pub, ")"))
               << std::endl;
+    *exit_code = kExitOk;
+  });
+
+  CLI::App* vk = app.add_subcommand(
+      "note-vkey", "Print the C2SP verifier key (name+hash+key) of an Ed25519 public key file");
+  static std::string pub_path;
+  static std::string key_name;
+  vk->add_option("--pub", pub_path, "Ed25519 public key file (PREFIX.pub from keygen)")->required();
+  vk->add_option("--name", key_name, "key name; for a diarium, its origin")->required();
+  vk->callback([exit_code] {
+    absl::StatusOr<crypto::Ed25519PublicKey> key = crypto::ReadEd25519PublicKey(pub_path);
+    absl::Status s = key.status();
+    if (s.ok()) s = crypto::ValidateNoteKeyName(key_name);
+    if (!s.ok()) {
+      *exit_code = ReportError(s);
+      return;
+    }
+    std::cout << crypto::NoteVerifier(key_name, *key).VerifierKey() << std::endl;
     *exit_code = kExitOk;
   });
 }

@@ -290,28 +290,10 @@ TEST_F(AuditE2eTest, ExitCodes) {
 
 // --- Go's x/mod on the CLI's outputs ----------------------------------
 
-std::string FindGo() {
-  const char* path = std::getenv("PATH");
-  for (absl::string_view dir : absl::StrSplit(path ? path : "/usr/bin:/bin", ':')) {
-    const std::string candidate = absl::StrCat(dir, "/go");
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
 TEST_F(AuditE2eTest, GoXModVerifiesTheCliProofs) {
-  const std::string go = FindGo();
-  if (go.empty()) GTEST_SKIP() << "`go` is not installed (apt-get install golang-go golang-golang-x-mod-dev)";
-  if (!fs::exists("/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog")) {
-    GTEST_SKIP() << "golang.org/x/mod is not in /usr/share/gocode (apt-get install golang-golang-x-mod-dev)";
-  }
-  const std::string tool = work_ + "/tlogverify";
-  const std::string cache = fs::path(BinDir()).parent_path().string() + "/go-build-cache";
-  ProcessResult b = RunCmd({"/bin/sh", "-c",
-                         absl::StrCat("cd ", SourceDir(), "/tests/interop/tlogverify && GO111MODULE=off "
-                                      "GOPATH=/usr/share/gocode GOFLAGS= GOCACHE=", cache, " ", go,
-                                      " build -o ", tool, " .")});
-  ASSERT_EQ(b.exit_code, 0) << b.out << b.err;
+  absl::StatusOr<std::string> built = BuildTlogVerify(work_);
+  ASSERT_TRUE(built.ok()) << built.status();
+  const std::string tool = *built;
 
   const std::string proof = work_ + "/517.tlog-proof";
   const std::string cons = work_ + "/add-checkpoint";

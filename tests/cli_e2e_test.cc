@@ -173,8 +173,22 @@ TEST_F(CliE2eTest, Route1RequestAttestDiscloseOpenAcknowledge) {
   const std::string exp = MakeTempDir("cliexport") + "/log";
   ProcessResult fetched = Sluss("frida.revisor", {"audit", "fetch", "--out", exp});
   ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
-  ProcessResult verified = Sluss("frida.revisor", {"audit", "verify", "--export", exp});
+  // Trusting only the verifier key derived offline from the log's public key
+  // (deploy/dev-pki: sluss note-vkey), not the one the server publishes.
+  const std::string vkey_file = *pki_ + "/log-signing.vkey";
+  ProcessResult verified =
+      Sluss("frida.revisor", {"audit", "verify", "--export", exp, "--vkey-file", vkey_file});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_THAT(verified.err, Not(HasSubstr("warning")));
+  ProcessResult published = Sluss("frida.revisor", {"audit", "vkey", "--export", exp});
+  ASSERT_EQ(published.exit_code, 0) << published.err;
+  EXPECT_EQ(published.out, *ReadFile(vkey_file));
+  // The export `audit fetch` wrote verifies with Go's x/mod note and tlog.
+  absl::StatusOr<std::string> tlogverify = BuildTlogVerify(MakeTempDir("clitlog"));
+  ASSERT_TRUE(tlogverify.ok()) << tlogverify.status();
+  ProcessResult go = RunProcess({*tlogverify, "-dir", exp}).value();
+  EXPECT_EQ(go.exit_code, 0) << go.out << go.err;
+  EXPECT_THAT(go.out, HasSubstr("OK checkpoint sluss.dev/diarium size"));
   NewYoungAtRisk("En fråga till, så loggen växer.");
   ASSERT_EQ(Sluss("frida.revisor", {"audit", "fetch", "--out", exp}).exit_code, 0);
   ProcessResult again = Sluss("frida.revisor", {"--json", "audit", "verify", "--export", exp});

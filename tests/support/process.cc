@@ -10,10 +10,12 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "base/file.h"
@@ -205,6 +207,38 @@ absl::Status PointProfilesAt(const std::string& dir, int port) {
   }
   ::closedir(d);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> BuildTlogVerify(const std::string& dir) {
+  std::string go;
+  const char* path = std::getenv("PATH");
+  for (absl::string_view d : absl::StrSplit(path != nullptr ? path : "/usr/bin:/bin", ':')) {
+    const std::string candidate = absl::StrCat(d, "/go");
+    if (access(candidate.c_str(), X_OK) == 0) {
+      go = candidate;
+      break;
+    }
+  }
+  if (go.empty()) {
+    return absl::FailedPreconditionError("`go` is not on PATH (apt-get install golang-go)");
+  }
+  if (!std::filesystem::exists("/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog")) {
+    return absl::FailedPreconditionError(
+        "golang.org/x/mod is not in /usr/share/gocode (apt-get install golang-golang-x-mod-dev)");
+  }
+  const std::string tool = dir + "/tlogverify";
+  // Go's build cache beside bin/, reused across runs.
+  const std::string cache = std::filesystem::path(BinDir()).parent_path().string() + "/go-build-cache";
+  SLUSS_ASSIGN_OR_RETURN(
+      ProcessResult b,
+      RunProcess({"/bin/sh", "-c",
+                  absl::StrCat("cd ", SourceDir(), "/tests/interop/tlogverify && GO111MODULE=off "
+                               "GOPATH=/usr/share/gocode GOFLAGS= GOCACHE=", cache, " ", go,
+                               " build -o ", tool, " .")}));
+  if (b.exit_code != 0) {
+    return absl::InternalError(absl::StrCat("building tests/interop/tlogverify failed:\n", b.out, b.err));
+  }
+  return tool;
 }
 
 }  // namespace sluss::testing

@@ -63,6 +63,14 @@ class SlussdProcess {
 absl::Status MakeDevPki(const std::string& dir);
 absl::Status PointProfilesAt(const std::string& dir, int port);
 
+// Builds tests/interop/tlogverify (Go, GOPATH mode against Debian's
+// /usr/share/gocode x/mod) into `dir` and returns the binary's path. Its
+// command line: -dir EXPORT [-proof F] [-consistency F -old-checkpoint F];
+// it trusts the export's vkeys file and prints "OK ..." or "FAIL: ...".
+// kFailedPrecondition naming the Debian package if Go or x/mod is missing
+// (tests/run installs both), kInternal with Go's output if the build fails.
+absl::StatusOr<std::string> BuildTlogVerify(const std::string& dir);
+
 }  // namespace sluss::testing
 
 #endif  // SLUSS_TESTS_SUPPORT_PROCESS_H_
