@@ -16,6 +16,8 @@
 #include "absl/strings/str_join.h"
 #include "base/file.h"
 #include "client/cli.h"
+#include "client/cmd_common.h"
+#include "client/tty.h"
 #include "client/workflow.h"
 #include "gate/render.h"
 #include "gate/rulebook.h"
@@ -99,7 +101,7 @@ void PrintCases(const google::protobuf::RepeatedPtrField<v1::CaseSummary>& cases
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& r : rows)
     for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  const bool tty = isatty(STDOUT_FILENO) != 0;
+  const bool tty = UseColour();
   for (size_t n = 0; n < rows.size(); ++n) {
     std::string line;
     for (size_t i = 0; i < rows[n].size(); ++i) {
@@ -244,6 +246,8 @@ absl::Status Decide(SlussClient& client, const DecideOptions& o, const GlobalFla
       if (!parsed.ok()) return parsed.status();
       given.push_back(*parsed);
     }
+    auto text = ReadFile(o.disclose_file);
+    if (!text.ok()) return text.status();
     auto h = client.CaseHistory(o.case_id);
     if (!h.ok()) return h.status();
     const v1::RequestEntry* opened = nullptr;
@@ -251,10 +255,20 @@ absl::Status Decide(SlussClient& client, const DecideOptions& o, const GlobalFla
       if (e.entry().has_request()) opened = &e.entry().request();
     }
     std::vector<std::string> alternatives;
-    const std::vector<Judgement> missing =
+    std::vector<Judgement> missing =
         opened == nullptr ? std::vector<Judgement>{}
                           : MissingJudgements(opened->assessment(), opened->facts().claimed_basis(), given,
                                               &alternatives);
+    // On a terminal, ask for what the flags did not give (client/tty.h);
+    // a script gets the error below instead. Nothing is ever defaulted.
+    std::string motivation = o.motivation;
+    if (StdinIsTerminal() && opened != nullptr && (!missing.empty() || motivation.empty())) {
+      absl::Status asked = PromptForAttestations(opened->assessment(), missing, client.profile().officer, &given,
+                                                 &motivation, std::cin, std::cerr);
+      if (!asked.ok()) return asked;
+      alternatives.clear();
+      missing = MissingJudgements(opened->assessment(), opened->facts().claimed_basis(), given, &alternatives);
+    }
     if (!missing.empty()) {
       std::string alt_text;
       if (!alternatives.empty()) alt_text = absl::StrCat(" (or instead: ", absl::StrJoin(alternatives, "; "), ")");
@@ -265,9 +279,7 @@ absl::Status Decide(SlussClient& client, const DecideOptions& o, const GlobalFla
           ". Attest each one you have judged, with your motivation:", flags_text,
           alt_text, ". Or refuse with --refuse --reason TEXT. Nothing was sent."));
     }
-    auto text = ReadFile(o.disclose_file);
-    if (!text.ok()) return text.status();
-    r = client.Disclose(o.case_id, *text, given, o.motivation, o.key);
+    r = client.Disclose(o.case_id, *text, given, motivation, o.key);
   }
   if (!r.ok()) return r.status();
   if (flags.json) {

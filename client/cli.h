@@ -50,6 +50,12 @@ void AddStatusCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 void AddKeygenCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 // request new, inbox, outbox, case show, decide, open (client/case_cmd.cc).
 void AddCaseCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
+// profile init / check (client/profile_cmd.cc).
+void AddProfileCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
+// assess CASE (client/assess_cmd.cc).
+void AddAssessCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code);
+// send: own-initiative disclosure or duty notice (client/send_cmd.cc).
+void AddSendCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 
 }  // namespace sluss::client
 

@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
   AddStatusCommand(app, flags, &exit_code);
   AddKeygenCommand(app, flags, &exit_code);
   AddCaseCommands(app, flags, &exit_code);
+  AddProfileCommands(app, flags, &exit_code);
+  AddAssessCommand(app, flags, &exit_code);
+  AddSendCommand(app, flags, &exit_code);
   AddGateCommands(app, &exit_code, std::cout, std::cerr);
   AddAuditCommands(app, flags, &exit_code, std::cout, std::cerr);
   try {

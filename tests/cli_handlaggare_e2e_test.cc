@@ -1,0 +1,367 @@
+// Integration: the handläggare's newer commands of the real `sluss` binary
+// against a real slussd (mTLS on loopback, temp RocksDB, deploy/dev-pki):
+// profile init, assess, send (own initiative and duty notice, opened by the
+// recipient), decide's prompts on a pseudo-terminal, and colour only on a
+// terminal without NO_COLOR.
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "base/file.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/process.h"
+
+namespace sluss::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// A valid personnummer of someone 19 years old today (as in cli_e2e_test).
+std::string PersonAged19() {
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  const absl::CivilDay birth = absl::CivilDay(today.year() - 19, today.month(), 1) - 30;
+  const std::string nine = absl::StrFormat("%02d%02d%02d123", birth.year() % 100, birth.month(), birth.day());
+  int sum = 0;
+  for (size_t i = 0; i < nine.size(); ++i) {
+    int d = (nine[i] - '0') * (i % 2 == 0 ? 2 : 1);
+    sum += d / 10 + d % 10;
+  }
+  return absl::StrFormat("%04d%02d%02d-123%d", birth.year(), birth.month(), birth.day(), (10 - sum % 10) % 10);
+}
+
+// A child on a pseudo-terminal: the test reads what it writes and answers
+// its prompts, as a person at a terminal would.
+class PtyProcess {
+ public:
+  PtyProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+    pid_ = ::forkpty(&master_, nullptr, nullptr, nullptr);
+    if (pid_ == 0) {
+      for (const auto& [k, v] : env) {
+        if (v.empty()) ::unsetenv(k.c_str());
+        else ::setenv(k.c_str(), v.c_str(), 1);
+      }
+      std::vector<std::string> args = argv;
+      std::vector<char*> c;
+      for (auto& a : args) c.push_back(a.data());
+      c.push_back(nullptr);
+      ::execv(c[0], c.data());
+      ::_exit(127);
+    }
+  }
+  ~PtyProcess() {
+    if (pid_ > 0 && exit_code_ == -1000) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (master_ >= 0) ::close(master_);
+  }
+  // Reads until `text` has appeared in the output (true) or the child
+  // closed the terminal (false).
+  bool WaitFor(const std::string& text) {
+    while (output_.find(text, seen_) == std::string::npos) {
+      if (!ReadSome()) return false;
+    }
+    seen_ = output_.find(text, seen_) + text.size();
+    return true;
+  }
+  void Type(const std::string& line) {
+    const std::string l = line + "\n";
+    ASSERT_EQ(::write(master_, l.data(), l.size()), static_cast<ssize_t>(l.size()));
+  }
+  // Reads everything until the child exits; returns its exit code.
+  int Finish() {
+    while (ReadSome()) {
+    }
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    return exit_code_;
+  }
+  const std::string& output() const { return output_; }
+
+ private:
+  bool ReadSome() {
+    pollfd p{master_, POLLIN, 0};
+    // Generous: the test never depends on this, it only stops a hung child.
+    if (::poll(&p, 1, 60000) <= 0) return false;
+    char buf[4096];
+    const ssize_t n = ::read(master_, buf, sizeof buf);
+    if (n <= 0) return false;  // EIO once the child has closed the terminal
+    output_.append(buf, static_cast<size_t>(n));
+    return true;
+  }
+  pid_t pid_ = -1;
+  int master_ = -1;
+  int exit_code_ = -1000;
+  std::string output_;
+  size_t seen_ = 0;
+};
+
+class HandlaggareE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    pki_ = new std::string(MakeTempDir("hlpki"));
+    absl::Status made = MakeDevPki(*pki_);
+    ASSERT_TRUE(made.ok()) << made;
+    auto server = SlussdProcess::Start(*pki_ + "/slussd.toml");
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+    ASSERT_TRUE(PointProfilesAt(*pki_, server_->port()).ok());
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+    delete pki_;
+  }
+  void SetUp() override { ASSERT_NE(server_, nullptr) << "slussd did not start"; }
+
+  static std::string Profile(const std::string& name) { return *pki_ + "/profiles/" + name + ".toml"; }
+  static ProcessResult Sluss(const std::string& profile, std::vector<std::string> args,
+                             const std::map<std::string, std::string>& env = {}) {
+    std::vector<std::string> argv = {Bin("sluss")};
+    if (!profile.empty()) argv.insert(argv.end(), {"--profile", Profile(profile)});
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = RunProcess(argv, env);
+    EXPECT_TRUE(r.ok());
+    return *r;
+  }
+  static nlohmann::json Json(const ProcessResult& r) {
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+    return j;
+  }
+  static std::string WriteTemp(const std::string& name, const std::string& text, int mode = 0600) {
+    std::string path = MakeTempDir("hlfile") + "/" + name;
+    EXPECT_TRUE(WriteFileAtomically(path, text, mode, true).ok());
+    return path;
+  }
+  static std::string NewYoungAtRisk() {
+    ProcessResult r = Sluss("cecilia.utredare",
+                            {"--json", "request", "new", "--to", "212000-0142:socialtjanst", "--category",
+                             "socialtjanst", "--purpose", "forebygga_brott", "--basis", "10:18a", "--subject",
+                             PersonAged19(), "--question", "Är personen känd av socialtjänsten?"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return Json(r)["logged"]["case_id"].get<std::string>();
+  }
+
+  static std::string* pki_;
+  static SlussdProcess* server_;
+};
+std::string* HandlaggareE2eTest::pki_ = nullptr;
+SlussdProcess* HandlaggareE2eTest::server_ = nullptr;
+
+TEST_F(HandlaggareE2eTest, ProfileInitChecksEveryFileAndWritesUnderXdgConfigHome) {
+  const std::string xdg = MakeTempDir("hlxdg");
+  const std::map<std::string, std::string> env = {{"XDG_CONFIG_HOME", xdg}};
+  const std::string& p = *pki_;
+  auto init = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"profile", "init", "polis-test", "--server",
+                                     absl::StrCat("127.0.0.1:", server_->port()), "--server-name", "localhost",
+                                     "--ca", p + "/ca.pem", "--cert", p + "/agencies/polisen.pem"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Sluss("", args, env);
+  };
+  const std::string written = xdg + "/sluss/profiles/polis-test.toml";
+  const std::vector<std::string> good = {"--key", p + "/agencies/polisen.key", "--officer-key",
+                                         p + "/officers/cecilia.utredare.key", "--agency-key",
+                                         p + "/agency-keys/polisen.key"};
+
+  // Each bad file is named with its problem, and nothing is written.
+  ProcessResult missing = init({"--key", p + "/agencies/nosuch.key"});
+  EXPECT_EQ(missing.exit_code, 4) << missing.err;
+  EXPECT_THAT(missing.err, HasSubstr("nosuch.key"));
+  const std::string open_key = WriteTemp("open.key", *ReadFile(p + "/agencies/polisen.key"), 0644);
+  ProcessResult perms = init({"--key", open_key});
+  EXPECT_EQ(perms.exit_code, 6) << perms.err;
+  EXPECT_THAT(perms.err, HasSubstr(open_key));
+  EXPECT_THAT(perms.err, HasSubstr("chmod"));
+  ProcessResult foreign = init({"--key", p + "/agencies/socialtjanst.key"});
+  EXPECT_EQ(foreign.exit_code, 6) << foreign.err;
+  EXPECT_THAT(foreign.err, HasSubstr("does not belong to the certificate"));
+  ProcessResult wrong_kind = init({"--key", p + "/agencies/polisen.key", "--officer-key", p + "/agency-keys/polisen.key"});
+  EXPECT_EQ(wrong_kind.exit_code, 6) << wrong_kind.err;
+  EXPECT_THAT(wrong_kind.err, HasSubstr("--officer-key"));
+  const std::string not_pem = WriteTemp("ca.pem", "not a certificate\n", 0644);
+  ProcessResult bad_ca = Sluss("", {"profile", "init", "x", "--server", "h:1", "--ca", not_pem, "--cert",
+                                    p + "/agencies/polisen.pem", "--key", p + "/agencies/polisen.key"}, env);
+  EXPECT_EQ(bad_ca.exit_code, 6) << bad_ca.err;
+  EXPECT_THAT(bad_ca.err, HasSubstr(not_pem + ": not a PEM X.509 certificate"));
+  EXPECT_FALSE(std::filesystem::exists(written));
+
+  // Good files: written under $XDG_CONFIG_HOME, usable by name.
+  ProcessResult ok = init(good);
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr(written));
+  struct stat st {};
+  ASSERT_EQ(::stat(written.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0077, 0u);
+  ProcessResult status = Sluss("", {"--profile", "polis-test", "--json", "status"}, env);
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_THAT(status.out, HasSubstr("202100-0076"));
+  ProcessResult check = Sluss("", {"--json", "profile", "check", "polis-test"}, env);
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_EQ(Json(check)["files"].size(), 5u);
+
+  // No silent overwrite.
+  ProcessResult again = init(good);
+  EXPECT_EQ(again.exit_code, 6);
+  EXPECT_THAT(again.err, HasSubstr("--force"));
+  std::vector<std::string> forced = good;
+  forced.push_back("--force");
+  EXPECT_EQ(init(forced).exit_code, 0);
+}
+
+TEST_F(HandlaggareE2eTest, AssessShowsTheGateNowAndTheAttestationsNeeded) {
+  const std::string case_id = NewYoungAtRisk();
+  ProcessResult text = Sluss("bo.beslutsfattare", {"assess", case_id});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("now:       allowed_if_attested"));
+  EXPECT_THAT(text.out, HasSubstr("10 kap. 18 a § OSL"));
+  EXPECT_THAT(text.out, HasSubstr("--attest 10:18a:konkret_risk=MOTIVATION"));
+  EXPECT_THAT(text.out, HasSubstr("--attest 10:18a:inte_olampligt=MOTIVATION"));
+  EXPECT_THAT(text.out, Not(HasSubstr("\033[")));  // not a terminal: no colour
+  nlohmann::json j = Json(Sluss("bo.beslutsfattare", {"--json", "assess", case_id}));
+  EXPECT_EQ(j["assessment"]["outcome"], "ALLOWED_IF_ATTESTED");
+  EXPECT_EQ(j["attestations_needed"].size(), 2u);
+  EXPECT_EQ(j["awaiting_decision"], true);
+  // A date before 10:18a was in force (2025-04-01): the gate says no.
+  nlohmann::json old = Json(Sluss("bo.beslutsfattare", {"--json", "assess", case_id, "--date", "2024-01-01"}));
+  EXPECT_EQ(old["assessment"]["outcome"], "NOT_ALLOWED");
+  EXPECT_EQ(old["changed_since_recorded"], true);
+  EXPECT_EQ(Sluss("bo.beslutsfattare", {"assess", "c-000000000000000000000000"}).exit_code, 4);
+  // Only the parties (and auditors) may read a case.
+  EXPECT_EQ(Sluss("eva.handlaggare", {"assess", case_id}).exit_code, 3);
+}
+
+TEST_F(HandlaggareE2eTest, SendOwnInitiativeAndDutyNoticeOpenedByTheRecipient) {
+  const std::string facts = WriteTemp(
+      "crime.json", R"({"crime": {"stage": "COMMITTED", "offenceClasses": ["skattebrott"], "prisonInScale": true}})");
+  const std::string content = "Misstänkt skattebrott: underlag (SEND-E2E-1).";
+  ProcessResult sent = Sluss("eva.handlaggare",
+                             {"--json", "send", "--to", "202100-0076:polis", "--category", "skatt", "--purpose",
+                              "utreda_brott", "--basis", "10:24", "--facts", facts, "--subject-kind", "organisation",
+                              "--subject", "556036-0793", "--content", content, "--motivation",
+                              "Misstanke om brott med fängelse i straffskalan, 10 kap. 24 § OSL."});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  nlohmann::json j = Json(sent);
+  EXPECT_EQ(j["kind"], "own_initiative");
+  EXPECT_EQ(j["assessment"]["outcome"], "ALLOWED");
+  const std::string case_id = j["logged"]["case_id"];
+  // The police find it in their inbox and open it: verified, decrypted, receipted.
+  EXPECT_THAT(Sluss("cecilia.utredare", {"inbox"}).out, HasSubstr(case_id));
+  const std::string out = MakeTempDir("hlopen");
+  ProcessResult opened = Sluss("cecilia.utredare", {"open", case_id, "--out", out});
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  EXPECT_EQ(*ReadFile(out + "/" + case_id + ".txt"), content);
+  EXPECT_THAT(opened.out, HasSubstr("signed by eva.handlaggare"));
+  nlohmann::json hist = Json(Sluss("cecilia.utredare", {"--json", "case", "show", case_id}));
+  EXPECT_EQ(hist["summary"]["kind"], "OWN_INITIATIVE");
+  EXPECT_EQ(hist["summary"]["state"], "RECEIVED");
+
+  // A duty notice under lag (2025:170) (10:28): without the duty's judgement
+  // attested the broker refuses and names it; with it, it goes through.
+  std::vector<std::string> duty = {"send", "--to", "202100-0076:polis", "--category", "socialtjanst", "--duty",
+                                   "lag_2025_170", "--subject", PersonAged19(), "--content",
+                                   "Uppgift enligt lag (2025:170) (SEND-E2E-2).", "--motivation",
+                                   "Uppgiftsskyldighet enligt lag (2025:170)."};
+  ProcessResult bare = Sluss("bo.beslutsfattare", duty);
+  EXPECT_EQ(bare.exit_code, 6) << bare.err;
+  EXPECT_THAT(bare.err, HasSubstr("uppgiftsskyldighet_galler"));
+  duty.insert(duty.end(), {"--attest", "10:28:lag_2025_170/uppgiftsskyldighet_galler=Uppgiften omfattas av lagen."});
+  ProcessResult notice = Sluss("bo.beslutsfattare", duty);
+  ASSERT_EQ(notice.exit_code, 0) << notice.err;
+  EXPECT_THAT(notice.out, HasSubstr("Duty notice sent and recorded in the diarium."));
+  const size_t at = notice.out.find("case:          ");
+  ASSERT_NE(at, std::string::npos);
+  const std::string notice_id = notice.out.substr(at + 15, 26);
+  ProcessResult got = Sluss("cecilia.utredare", {"--json", "open", notice_id, "--out", out});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(*ReadFile(out + "/" + notice_id + ".txt"), "Uppgift enligt lag (2025:170) (SEND-E2E-2).");
+  EXPECT_EQ(Json(Sluss("cecilia.utredare", {"--json", "case", "show", notice_id}))["summary"]["kind"], "DUTY_NOTICE");
+
+  // Usage: no motivation, or no content, is refused before anything is signed.
+  ProcessResult nomot = Sluss("eva.handlaggare", {"send", "--to", "202100-0076:polis", "--category", "skatt",
+                                                  "--subject", "556036-0793", "--subject-kind", "organisation",
+                                                  "--content", "x"});
+  EXPECT_EQ(nomot.exit_code, 6);
+  EXPECT_THAT(nomot.err, HasSubstr("--motivation"));
+}
+
+TEST_F(HandlaggareE2eTest, DecidePromptsOnATerminalForEachMissingAttestation) {
+  const std::string answer = WriteTemp("answer.txt", "Känd sedan 2024 (PTY-E2E).");
+  // A person at a terminal leaves one judgement unattested: nothing is sent.
+  {
+    const std::string case_id = NewYoungAtRisk();
+    PtyProcess p({Bin("sluss"), "--profile", Profile("bo.beslutsfattare"), "decide", case_id, "--disclose", answer},
+                 {});
+    ASSERT_TRUE(p.WaitFor("Motivering för 10:18a:konkret_risk: ")) << p.output();
+    p.Type("Upprepade iakttagelser av rekrytering.");
+    ASSERT_TRUE(p.WaitFor("Motivering för 10:18a:inte_olampligt: ")) << p.output();
+    p.Type("");
+    ASSERT_TRUE(p.WaitFor("Motivering för beslutet: ")) << p.output();
+    p.Type("Utlämnas enligt 10 kap. 18 a § OSL.");
+    EXPECT_EQ(p.Finish(), 6) << p.output();
+    EXPECT_THAT(p.output(), HasSubstr("not given: 10:18a:inte_olampligt"));
+    EXPECT_THAT(p.output(), HasSubstr("Nothing was sent."));
+    nlohmann::json h = Json(Sluss("bo.beslutsfattare", {"--json", "case", "show", case_id}));
+    EXPECT_EQ(h["summary"]["state"], "AWAITING_DECISION");
+  }
+  // Both attested and motivated at the prompts: the disclosure is recorded
+  // with exactly those motivations.
+  const std::string case_id = NewYoungAtRisk();
+  PtyProcess p({Bin("sluss"), "--profile", Profile("bo.beslutsfattare"), "decide", case_id, "--disclose", answer}, {});
+  // The law's text of each judgement is shown before its prompt.
+  ASSERT_TRUE(p.WaitFor("konkreta omständigheter risk")) << p.output();
+  ASSERT_TRUE(p.WaitFor("Motivering för 10:18a:konkret_risk: ")) << p.output();
+  p.Type("Upprepade iakttagelser av rekrytering (PTY).");
+  ASSERT_TRUE(p.WaitFor("Motivering för 10:18a:inte_olampligt: ")) << p.output();
+  p.Type("Pågående insats påverkas inte (PTY).");
+  ASSERT_TRUE(p.WaitFor("Motivering för beslutet: ")) << p.output();
+  p.Type("Utlämnas enligt 10 kap. 18 a § OSL (PTY).");
+  ASSERT_EQ(p.Finish(), 0) << p.output();
+  EXPECT_THAT(p.output(), HasSubstr("Disclosure recorded in the diarium."));
+  nlohmann::json h = Json(Sluss("bo.beslutsfattare", {"--json", "case", "show", case_id}));
+  ASSERT_EQ(h["entries"].size(), 2u);
+  const nlohmann::json& atts = h["entries"][1]["entry"]["decision"]["facts"]["attestations"];
+  ASSERT_EQ(atts.size(), 2u);
+  EXPECT_EQ(atts[0]["motivation"], "Upprepade iakttagelser av rekrytering (PTY).");
+  EXPECT_EQ(atts[1]["motivation"], "Pågående insats påverkas inte (PTY).");
+  EXPECT_EQ(atts[0]["officer"], "bo.beslutsfattare");
+}
+
+TEST_F(HandlaggareE2eTest, ColourOnlyOnATerminalWithoutNoColor) {
+  NewYoungAtRisk();  // so the inbox has a table
+  const std::vector<std::string> argv = {Bin("sluss"), "--profile", Profile("bo.beslutsfattare"), "inbox"};
+  PtyProcess tty(argv, {{"NO_COLOR", ""}});
+  ASSERT_EQ(tty.Finish(), 0) << tty.output();
+  EXPECT_THAT(tty.output(), HasSubstr("\033[1mCASE"));
+  PtyProcess no_color(argv, {{"NO_COLOR", "1"}});
+  ASSERT_EQ(no_color.Finish(), 0) << no_color.output();
+  EXPECT_THAT(no_color.output(), HasSubstr("CASE"));
+  EXPECT_THAT(no_color.output(), Not(HasSubstr("\033[")));
+  ProcessResult piped = Sluss("bo.beslutsfattare", {"inbox"});
+  ASSERT_EQ(piped.exit_code, 0);
+  EXPECT_THAT(piped.out, HasSubstr("CASE"));
+  EXPECT_THAT(piped.out, Not(HasSubstr("\033[")));
+}
+
+}  // namespace
+}  // namespace sluss::testing
