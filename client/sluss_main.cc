@@ -6,6 +6,7 @@
 
 #include "CLI/CLI.hpp"
 #include "client/audit_cmd.h"
+#include "client/audit_report.h"
 #include "client/cli.h"
 #include "client/gate_cmd.h"
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   AddSendCommand(app, flags, &exit_code);
   AddGateCommands(app, &exit_code, std::cout, std::cerr);
   AddAuditCommands(app, flags, &exit_code, std::cout, std::cerr);
+  AddAuditReportCommand(*app.get_subcommand("audit"), flags, &exit_code, std::cout, std::cerr);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
