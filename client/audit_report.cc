@@ -95,18 +95,21 @@ nlohmann::json RowsJson(const std::map<std::string, ReportCounts>& m) {
   return rows;
 }
 
+// Display width of UTF-8 text (code points; the names here have no wide ones).
+size_t Columns(absl::string_view s) {
+  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
 void TextTable(std::string* out, const char* title, const char* first, const std::map<std::string, ReportCounts>& m) {
-  size_t w = std::string(first).size();
-  for (const auto& [k, c] : m) w = std::max(w, k.size());
+  size_t w = Columns(first);
+  for (const auto& [k, c] : m) w = std::max(w, Columns(k));
   absl::StrAppend(out, "\n", title, "\n");
-  absl::StrAppend(out, absl::StrFormat("  %-*s  %8s  %11s  %8s\n", static_cast<int>(w), first, "REQUESTS",
-                                       "DISCLOSURES", "REFUSALS"));
+  absl::StrAppend(out, "  ", first, std::string(w - Columns(first), ' '),
+                  absl::StrFormat("  %8s  %11s  %8s\n", "REQUESTS", "DISCLOSURES", "REFUSALS"));
   if (m.empty()) absl::StrAppend(out, "  (none)\n");
   for (const auto& [k, c] : m) {
-    // Pad by display width: "→" is one column but three bytes.
-    const size_t extra = k.size() - absl::StrReplaceAll(k, {{"→", ">"}}).size();
-    absl::StrAppend(out, absl::StrFormat("  %-*s  %8d  %11d  %8d\n", static_cast<int>(w + extra), k, c.requests,
-                                         c.disclosures, c.refusals));
+    absl::StrAppend(out, "  ", k, std::string(w - Columns(k), ' '),
+                    absl::StrFormat("  %8d  %11d  %8d\n", c.requests, c.disclosures, c.refusals));
   }
 }
 
@@ -136,19 +139,20 @@ constexpr char kChartScript[] = R"JS(
     return e;
   }
   function draw(div, rows) {
-    var label = 260, barH = 12, gap = 10, width = 760, max = 1;
+    // Each row: its key on a line of its own, then one bar per series.
+    var label = 0, head = 16, barH = 12, gap = 10, width = 760, max = 1;
     rows.forEach(function (r) { series.forEach(function (s) { max = Math.max(max, r[s[0]]); }); });
-    var rowH = series.length * barH + gap;
+    var rowH = head + series.length * barH + gap;
     var svg = el('svg', ['class', 'bars', 'width', width, 'height', rows.length * rowH + 30, 'role', 'img']);
     series.forEach(function (s, i) {
-      svg.appendChild(el('rect', ['x', label + i * 130, 'y', 2, 'width', 10, 'height', 10, 'fill', s[2]]));
-      svg.appendChild(el('text', ['x', label + i * 130 + 14, 'y', 11, 'class', 'legend'], s[1]));
+      svg.appendChild(el('rect', ['x', i * 130, 'y', 2, 'width', 10, 'height', 10, 'fill', s[2]]));
+      svg.appendChild(el('text', ['x', i * 130 + 14, 'y', 11, 'class', 'legend'], s[1]));
     });
     rows.forEach(function (r, n) {
       var y0 = 24 + n * rowH;
-      svg.appendChild(el('text', ['x', 0, 'y', y0 + barH * 2, 'class', 'key'], r.key));
+      svg.appendChild(el('text', ['x', 0, 'y', y0 + 12, 'class', 'key'], r.key));
       series.forEach(function (s, i) {
-        var v = r[s[0]], w = Math.round((width - label - 60) * v / max), y = y0 + i * barH;
+        var v = r[s[0]], w = Math.round((width - label - 60) * v / max), y = y0 + head + i * barH;
         svg.appendChild(el('rect', ['class', 'bar', 'data-series', s[0], 'data-key', r.key, 'data-value', v,
                                     'x', label, 'y', y, 'width', w, 'height', barH - 2, 'fill', s[2]]));
         svg.appendChild(el('text', ['class', 'value', 'x', label + w + 4, 'y', y + barH - 3], String(v)));
@@ -300,7 +304,7 @@ std::string RenderReportText(const ReportData& r) {
                   " entries, verified against the checkpoint (root ", r.root, ")\n");
   absl::StrAppend(&out, "requests:    ", r.total.requests, "\n", "disclosures: ", r.total.disclosures, " (",
                   r.total.disclosures - r.own_initiative - r.duty_notices, " on request, ", r.own_initiative,
-                  " on own initiative, ", r.duty_notices, " duty notices)\n", "refusals:    ", r.total.refusals,
+                  " on own initiative, ", r.duty_notices, " under a duty to disclose)\n", "refusals:    ", r.total.refusals,
                   "\n", "median time from request to decision: ", FormatMedian(r.median), " (", r.decided,
                   " decisions)\n");
   TextTable(&out, "Per provision", "PROVISION", r.by_provision);
