@@ -4,6 +4,8 @@
 // key name (for a diarium: its origin), which auditors pass to `audit verify`.
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
 #include "client/cli.h"
 #include "crypto/hash.h"
@@ -14,7 +16,7 @@
 
 namespace sluss::client {
 
-void AddKeygenCommand(CLI::App& app, const GlobalFlags& /*flags*/, int* exit_code) {
+void AddKeygenCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "keygen", "Create a key pair: PREFIX.key (secret, mode 0600) and PREFIX.pub");
   static std::string kind;
@@ -25,7 +27,7 @@ void AddKeygenCommand(CLI::App& app, const GlobalFlags& /*flags*/, int* exit_cod
       ->check(CLI::IsMember({"ed25519", "x25519", "pseudonym"}));
   cmd->add_option("--out", prefix, "output path prefix")->required();
   cmd->add_flag("--force", force, "overwrite existing files");
-  cmd->callback([exit_code] {
+  cmd->callback([exit_code, &flags] {
     using crypto::KeyKind;
     absl::Status s;
     std::string pub;
@@ -51,8 +53,17 @@ void AddKeygenCommand(CLI::App& app, const GlobalFlags& /*flags*/, int* exit_cod
       *exit_code = ReportError(s);
       return;
     }
-    std::cout << "wrote " << prefix << ".key" << (pub.empty() ? "" : absl::StrCat(" and ", prefix, ".pub (public key ", pub, ")"))
-              << std::endl;
+    if (flags.json) {
+      nlohmann::json out = {{"type", kind}, {"key", prefix + ".key"}};
+      if (!pub.empty()) {
+        out["pub"] = prefix + ".pub";
+        out["public_key_hex"] = pub;
+      }
+      std::cout << out.dump(2) << std::endl;
+    } else {
+      std::cout << "wrote " << prefix << ".key"
+                << (pub.empty() ? "" : absl::StrCat(" and ", prefix, ".pub (public key ", pub, ")")) << std::endl;
+    }
     *exit_code = kExitOk;
   });
 

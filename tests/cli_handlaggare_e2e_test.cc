@@ -363,5 +363,14 @@ TEST_F(HandlaggareE2eTest, ColourOnlyOnATerminalWithoutNoColor) {
   EXPECT_THAT(piped.out, Not(HasSubstr("\033[")));
 }
 
+TEST_F(HandlaggareE2eTest, KeygenSpeaksJson) {
+  const std::string prefix = MakeTempDir("hlkey") + "/officer";
+  nlohmann::json j = Json(Sluss("", {"--json", "keygen", "--type", "ed25519", "--out", prefix}));
+  EXPECT_EQ(j["key"], prefix + ".key");
+  EXPECT_EQ(j["public_key_hex"].get<std::string>().size(), 64u);
+  // Refuses to overwrite, as before.
+  EXPECT_EQ(Sluss("", {"--json", "keygen", "--type", "ed25519", "--out", prefix}).exit_code, 6);
+}
+
 }  // namespace
 }  // namespace sluss::testing
