@@ -26,22 +26,9 @@
 namespace sluss::client {
 namespace {
 
-nlohmann::json ToJson(const google::protobuf::Message& m) {
-  std::string text;
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &text, o);
-  return nlohmann::json::parse(text, nullptr, false);
-}
-
-std::string Render(const v1::Assessment& a) {
-  static const gate::Rulebook* rulebook = [] {
-    auto r = gate::Rulebook::Bundled();
-    return r.ok() ? r->release() : nullptr;
-  }();
-  if (rulebook == nullptr) return absl::StrCat("outcome: ", OutcomeName(a.outcome()), "\n");
-  return gate::RenderAssessment(*rulebook, a, gate::Lang::kSv);
-}
+// Shared with the other commands (client/cmd_common.h).
+nlohmann::json ToJson(const google::protobuf::Message& m) { return ProtoJson(m); }
+std::string Render(const v1::Assessment& a) { return RenderAssessmentText(a); }
 
 std::string JudgementList(const std::vector<Judgement>& js) {
   std::vector<std::string> keys;
