@@ -151,7 +151,8 @@ TEST_F(AuditReportE2eTest, CountsWhatHappenedInTextJsonAndRenderedHtml) {
   const std::string exp = MakeTempDir("rpexport") + "/log";
   ProcessResult fetched = Sluss("frida.revisor", {"audit", "fetch", "--out", exp});
   ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
-  const std::string vkey = std::string(absl::StripTrailingAsciiWhitespace(Sluss("", {"audit", "vkey", "--export", exp}).out));
+  // The log's key as dev-pki published it (not the export's own vkeys).
+  const std::string vkey = std::string(absl::StripTrailingAsciiWhitespace(*ReadFile(*pki_ + "/log-signing.vkey")));
   const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
   const std::string from = absl::FormatCivilTime(today - 40), to = absl::FormatCivilTime(today + 1);
   const std::vector<std::string> base = {"audit", "report", "--from", from, "--to", to, "--export", exp, "--vkey", vkey};
@@ -250,7 +251,7 @@ TEST_F(AuditReportE2eTest, RefusesALogThatDoesNotVerifyAndBadDates) {
   Request();
   const std::string exp = MakeTempDir("rptamper") + "/log";
   ASSERT_EQ(Sluss("frida.revisor", {"audit", "fetch", "--out", exp}).exit_code, 0);
-  const std::string vkey = std::string(absl::StripTrailingAsciiWhitespace(Sluss("", {"audit", "vkey", "--export", exp}).out));
+  const std::string vkey = std::string(absl::StripTrailingAsciiWhitespace(*ReadFile(*pki_ + "/log-signing.vkey")));
   // One byte flipped inside the first entry bundle.
   std::string bundle_path;
   for (const auto& e : std::filesystem::recursive_directory_iterator(exp + "/tile/entries")) {
