@@ -357,8 +357,9 @@ std::string RenderReportHtml(const ReportData& r) {
   HtmlTable(&h, "table-pair", "Myndigheter", r.by_pair);
   absl::StrAppend(&h, "<h2>Per månad</h2>\n<div class=\"chart\" id=\"chart-month\" data-set=\"by_month\"></div>\n");
   HtmlTable(&h, "table-month", "Månad", r.by_month);
-  // The data the charts are drawn from; "</" cannot end the script early.
-  const std::string json = absl::StrReplaceAll(ReportJson(r).dump(), {{"</", "<\\/"}});
+  // The data the charts are drawn from. Every '<' as the JSON escape \u003c,
+  // so no name can end the script element early or open a comment in it.
+  const std::string json = absl::StrReplaceAll(ReportJson(r).dump(), {{"<", "\\u003c"}});
   absl::StrAppend(&h, "<script type=\"application/json\" id=\"report-data\">", json, "</script>\n<script>",
                   kChartScript, "</script>\n</body></html>\n");
   return h;
