@@ -11,10 +11,15 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "base/file.h"
+#include "base/status_macros.h"
 #include "client/cli.h"
 #include "client/cmd_common.h"
+#include "client/tty.h"
 #include "client/workflow.h"
+#include "gate/identifiers.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace sluss::client {
@@ -25,13 +30,37 @@ struct SendOptions {
   std::vector<std::string> categories, purposes, duties, attest;
 };
 
+// The gate's view of the send before anything is signed: the facts
+// completed as the broker completes them (both agencies' kinds from the
+// directory, the subject's age today), through the server's Gate.Check.
+absl::StatusOr<v1::Assessment> DryRun(SlussClient& client, const NewCase& c) {
+  v1::CheckRequest req;
+  *req.mutable_facts() = c.facts;
+  SLUSS_ASSIGN_OR_RETURN(v1::AgencyRef me, client.MyAgency());
+  SLUSS_ASSIGN_OR_RETURN(v1::ListAgenciesResponse all, client.ListAgencies());
+  for (const auto& a : all.agencies()) {
+    if (a.agency().orgnr() == me.orgnr() && a.agency().function() == me.function()) {
+      req.mutable_facts()->mutable_discloser()->set_agency_kind(a.kind());
+      *req.mutable_facts()->mutable_discloser()->mutable_agency() = me;
+    }
+    if (a.agency().orgnr() == c.to.orgnr() && a.agency().function() == c.to.function()) {
+      req.mutable_facts()->mutable_recipient()->set_agency_kind(a.kind());
+      *req.mutable_facts()->mutable_recipient()->mutable_agency() = c.to;
+    }
+  }
+  if (c.subject_kind == v1::PERSON) {
+    const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::LocalTimeZone());
+    absl::StatusOr<int> age = gate::AgeOnDate(c.subject_id, today);
+    if (!age.ok()) return absl::InvalidArgumentError(absl::StrCat("--subject: ", age.status().message()));
+    req.mutable_facts()->mutable_subject()->set_age_years(*age);
+  }
+  SLUSS_ASSIGN_OR_RETURN(v1::CheckResponse resp, client.GateCheck(req));
+  return resp.assessment();
+}
+
 absl::Status Send(SlussClient& client, const SendOptions& o, bool json) {
   if (o.content.empty() == o.file.empty()) {
     return absl::InvalidArgumentError("give the content to disclose: --content TEXT or --file FILE");
-  }
-  if (o.motivation.empty()) {
-    return absl::InvalidArgumentError(
-        "--motivation TEXT is required: say why the information may and should be disclosed unasked");
   }
   NewCase c;
   auto to = ParseAgencyRef(o.to);
@@ -75,9 +104,27 @@ absl::Status Send(SlussClient& client, const SendOptions& o, bool json) {
   } else {
     c.text = o.content;
   }
+  // On a terminal, ask for the judgements the gate will need and the
+  // motivation, as `decide` does; a script must pass them as flags.
+  std::string motivation = o.motivation;
+  if (StdinIsTerminal()) {
+    absl::StatusOr<v1::Assessment> a = DryRun(client, c);
+    if (!a.ok()) return a.status();
+    std::vector<v1::Attestation> given(c.facts.attestations().begin(), c.facts.attestations().end());
+    const std::vector<Judgement> missing =
+        a->outcome() == v1::NOT_ALLOWED ? std::vector<Judgement>{} : MissingJudgements(*a, o.basis, given);
+    SLUSS_RETURN_IF_ERROR(
+        PromptForAttestations(*a, missing, client.profile().officer, &given, &motivation, std::cin, std::cerr));
+    c.facts.clear_attestations();
+    for (const auto& g : given) *c.facts.add_attestations() = g;
+  }
+  if (motivation.empty()) {
+    return absl::InvalidArgumentError(
+        "--motivation TEXT is required: say why the information may and should be disclosed unasked");
+  }
   const bool duty = c.facts.duty_laws_size() > 0;
   c.send_kind = duty ? v1::SendAction::DUTY_NOTICE : v1::SendAction::OWN_INITIATIVE;
-  c.motivation = o.motivation;
+  c.motivation = motivation;
   c.summary = !o.summary.empty() ? o.summary
               : duty            ? "Underrättelse enligt uppgiftsskyldighet (10:28 OSL)"
               : o.basis.empty() ? "Uppgifter lämnade på eget initiativ"
@@ -123,7 +170,7 @@ void AddSendCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
   auto* file = send->add_option("--file", o->file, "File holding the information to disclose");
   content->excludes(file);
   send->add_option("--attest", o->attest, "PROVISION:JUDGEMENT=MOTIVATION (repeatable)");
-  send->add_option("--motivation", o->motivation, "Why it is disclosed (required)");
+  send->add_option("--motivation", o->motivation, "Why it is disclosed (required; asked for on a terminal)");
   send->add_option("--summary", o->summary, "Short public description (no personal data)");
   send->add_option("--idempotency-key", o->key, "Retry key (default: random)");
   send->callback(WithClient(flags, exit_code, [o, &flags](SlussClient& c) { return Send(c, *o, flags.json); }));

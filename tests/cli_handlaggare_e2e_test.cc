@@ -347,6 +347,28 @@ TEST_F(HandlaggareE2eTest, DecidePromptsOnATerminalForEachMissingAttestation) {
   EXPECT_EQ(atts[0]["officer"], "bo.beslutsfattare");
 }
 
+TEST_F(HandlaggareE2eTest, SendAsksOnATerminalForTheDutysJudgementAndTheMotivation) {
+  PtyProcess p({Bin("sluss"), "--profile", Profile("bo.beslutsfattare"), "send", "--to", "202100-0076:polis",
+                "--category", "socialtjanst", "--duty", "lag_2025_170", "--subject", PersonAged19(), "--content",
+                "Uppgift (PTY-SEND)."},
+               {});
+  // The law's text of the duty's judgement, then the prompts.
+  ASSERT_TRUE(p.WaitFor("Uppgiften omfattas av skyldigheten enligt lagen")) << p.output();
+  ASSERT_TRUE(p.WaitFor("Motivering för 10:28:lag_2025_170/uppgiftsskyldighet_galler: ")) << p.output();
+  p.Type("Omfattas av lagen (PTY).");
+  ASSERT_TRUE(p.WaitFor("Motivering för beslutet: ")) << p.output();
+  p.Type("Uppgiftsskyldighet (PTY).");
+  ASSERT_EQ(p.Finish(), 0) << p.output();
+  EXPECT_THAT(p.output(), HasSubstr("Duty notice sent and recorded in the diarium."));
+  const size_t at = p.output().find("case:          ");
+  ASSERT_NE(at, std::string::npos);
+  nlohmann::json h = Json(Sluss("cecilia.utredare", {"--json", "case", "show", p.output().substr(at + 15, 26)}));
+  ASSERT_EQ(h["entries"].size(), 1u);
+  const nlohmann::json& send = h["entries"][0]["entry"]["send"];
+  EXPECT_EQ(send["facts"]["attestations"][0]["motivation"], "Omfattas av lagen (PTY).");
+  EXPECT_EQ(send["facts"]["attestations"][0]["officer"], "bo.beslutsfattare");
+}
+
 TEST_F(HandlaggareE2eTest, ColourOnlyOnATerminalWithoutNoColor) {
   NewYoungAtRisk();  // so the inbox has a table
   const std::vector<std::string> argv = {Bin("sluss"), "--profile", Profile("bo.beslutsfattare"), "inbox"};
