@@ -223,9 +223,15 @@ absl::Status Decide(SlussClient& client, const DecideOptions& o, const GlobalFla
   }
   absl::StatusOr<v1::DecideResponse> r;
   if (o.refuse) {
-    if (o.reasons.empty()) return absl::InvalidArgumentError("--refuse needs at least one --reason TEXT");
     if (!o.attest.empty()) return absl::InvalidArgumentError("--attest is for --disclose, not --refuse");
-    r = client.Refuse(o.case_id, o.reasons, o.key);
+    std::vector<std::string> reasons = o.reasons;
+    if (reasons.empty() && StdinIsTerminal()) {
+      auto reason = PromptLine(std::cin, std::cerr, "Skäl för avslaget: ", "the reason for refusing");
+      if (!reason.ok()) return reason.status();
+      if (!reason->empty()) reasons.push_back(*reason);
+    }
+    if (reasons.empty()) return absl::InvalidArgumentError("--refuse needs at least one --reason TEXT");
+    r = client.Refuse(o.case_id, reasons, o.key);
   } else {
     std::vector<v1::Attestation> given;
     for (const auto& a : o.attest) {

@@ -347,6 +347,16 @@ TEST_F(HandlaggareE2eTest, DecidePromptsOnATerminalForEachMissingAttestation) {
   EXPECT_EQ(atts[0]["officer"], "bo.beslutsfattare");
 }
 
+TEST_F(HandlaggareE2eTest, RefuseAsksOnATerminalForTheReason) {
+  const std::string case_id = NewYoungAtRisk();
+  PtyProcess p({Bin("sluss"), "--profile", Profile("bo.beslutsfattare"), "decide", case_id, "--refuse"}, {});
+  ASSERT_TRUE(p.WaitFor("Skäl för avslaget: ")) << p.output();
+  p.Type("Risken är inte konkret (PTY).");
+  ASSERT_EQ(p.Finish(), 0) << p.output();
+  EXPECT_THAT(p.output(), HasSubstr("Refusal recorded in the diarium."));
+  EXPECT_EQ(Json(Sluss("bo.beslutsfattare", {"--json", "case", "show", case_id}))["summary"]["state"], "REFUSED");
+}
+
 TEST_F(HandlaggareE2eTest, SendAsksOnATerminalForTheDutysJudgementAndTheMotivation) {
   PtyProcess p({Bin("sluss"), "--profile", Profile("bo.beslutsfattare"), "send", "--to", "202100-0076:polis",
                 "--category", "socialtjanst", "--duty", "lag_2025_170", "--subject", PersonAged19(), "--content",
