@@ -22,6 +22,7 @@
 #include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/write_batch.h"
@@ -39,8 +40,6 @@ constexpr char kMetaPrefix = 'm';
 constexpr absl::string_view kFormatVersion = "sluss-diarium-v1";
 // Hash runs never cross a multiple of this many node indices (§2.2).
 constexpr uint64_t kRunAlign = 256;
-// Groups written but not yet synced, at most (bounds memory under AppendAsync floods).
-constexpr size_t kMaxPendingGroups = 1;
 // Nodes at this level and above are cached in memory once read (at most
 // kCacheMaxNodes of them: 48 MB): a proof in a 10M-entry log then reads 6
 // nodes from RocksDB instead of 24.
@@ -92,6 +91,42 @@ std::string TimeRowPrefix(absl::Time t) {
 std::string MetaKey(absl::string_view name) {
   return absl::StrCat(absl::string_view(&kMetaPrefix, 1), name);
 }
+
+// Memtable insert hints (RocksDB's memtable_insert_with_hint_prefix_extractor):
+// the skiplist keeps one insert position per prefix, so a key that lands
+// next to the previous key with its prefix is inserted without a search
+// from the top. Entries ('e'), each level's hash runs ('h' level), time rows
+// ('t') and each index value's rows ('i' kind len value) are all appended in
+// index order, so their inserts are nearly free; without hints every jump
+// between these regions restarts the search (the sequencer's main cost).
+class InsertHintPrefix : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "sluss.diarium.InsertHintPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    switch (key[0]) {
+      case kHashRunPrefix:
+        return rocksdb::Slice(key.data(), 2);
+      case kIndexPrefix:
+        return rocksdb::Slice(key.data(), key.size() - 8);
+      default:
+        return rocksdb::Slice(key.data(), 1);
+    }
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    if (key.empty()) return false;
+    switch (key[0]) {
+      case kEntryPrefix:
+      case kTimePrefix:
+        return true;
+      case kHashRunPrefix:
+        return key.size() >= 2;
+      case kIndexPrefix:
+        return key.size() >= 12;
+      default:
+        return false;
+    }
+  }
+};
 
 rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 absl::string_view ToView(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
@@ -190,6 +225,7 @@ absl::StatusOr<std::unique_ptr<Diarium>> Diarium::Open(const DiariumOptions& opt
   if (options.env != nullptr) ropts.env = options.env;
   ropts.paranoid_checks = true;
   ropts.max_background_jobs = 2;
+  ropts.memtable_insert_with_hint_prefix_extractor = std::make_shared<InsertHintPrefix>();
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   ropts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -205,6 +241,7 @@ absl::StatusOr<std::unique_ptr<Diarium>> Diarium::Open(const DiariumOptions& opt
   SLUSS_RETURN_IF_ERROR(Annotate(d->Load(), absl::StrCat("diarium: opening ", dir)));
   d->sequencer_ = std::thread([p = d.get()] { p->SequencerLoop(); });
   d->syncer_ = std::thread([p = d.get()] { p->SyncerLoop(); });
+  d->warmer_ = std::thread([p = d.get(), n = d->size()] { p->WarmNodeCache(n); });
   return d;
 }
 
@@ -294,6 +331,8 @@ Diarium::~Diarium() {
     work_cv_.Signal();
     sync_cv_.Signal();
   }
+  warm_stop_ = true;
+  if (warmer_.joinable()) warmer_.join();
   if (sequencer_.joinable()) sequencer_.join();
   if (syncer_.joinable()) syncer_.join();
   bool poisoned;
@@ -375,7 +414,10 @@ void Diarium::SequencerLoop() {
     std::vector<Request> group;
     {
       absl::MutexLock l(&mu_);
-      while ((queue_.empty() || pending_.size() >= kMaxPendingGroups) && !stopping_) {
+      // Entries written but not yet synced are bounded (memory under
+      // AppendAsync floods); one sync covers all of them.
+      while ((queue_.empty() || pending_entries_ >= 2 * options_.max_group_entries) &&
+             !stopping_) {
         work_cv_.Wait(&mu_);
       }
       if (queue_.empty() && stopping_) {
@@ -469,8 +511,10 @@ void Diarium::WriteGroup(std::vector<Request> group) {
   }
   frontier_ = next;
   absl::MutexLock l(&mu_);
+  pending_entries_ += group.size();
   pending_.push_back(PendingGroup{std::move(group), next});
-  sync_cv_.Signal();
+  // While the syncer gathers, wake it only once it has what it waits for.
+  if (pending_entries_ >= sync_wake_entries_) sync_cv_.Signal();
 }
 
 // Stage 2: one WAL sync covers every group written so far (group commit
@@ -478,6 +522,8 @@ void Diarium::WriteGroup(std::vector<Request> group) {
 // checkpoint for the durable tree when the interval allows.
 void Diarium::SyncerLoop() {
   pthread_setname_np(pthread_self(), "diarium-sync");
+  size_t last_acked = 0;                     // entries acknowledged by the last sync
+  absl::Duration last_sync_took;             // how long that sync took
   while (true) {
     std::vector<PendingGroup> groups;
     bool done = false;
@@ -494,11 +540,35 @@ void Diarium::SyncerLoop() {
           sync_cv_.Wait(&mu_);
         }
       }
+      // Gather: appenders acknowledged by the last sync usually append again
+      // at once. Give them (at most as long as a sync takes) to be written,
+      // so they share the next sync instead of waiting for the one after.
+      const absl::Duration gather = std::min(options_.sync_gather_wait, last_sync_took);
+      if (last_acked > 0 && gather > absl::ZeroDuration() && pending_entries_ > 0 &&
+          pending_entries_ < last_acked && !stopping_ && !sequencer_done_ &&
+          poison_.ok()) {
+        stats_.gather_waits++;
+        const absl::Time deadline = absl::Now() + gather;
+        auto gathered = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return pending_entries_ >= last_acked || stopping_ || sequencer_done_ || !poison_.ok();
+        };
+        sync_wake_entries_ = last_acked;
+        while (!gathered() && !sync_cv_.WaitWithDeadline(&mu_, deadline)) {
+        }
+        sync_wake_entries_ = 0;
+      }
       done = pending_.empty() && sequencer_done_;
       groups.swap(pending_);
+      pending_entries_ = 0;
       work_cv_.Signal();  // room in pending_ again
     }
-    if (!groups.empty()) SyncGroups(groups);
+    if (!groups.empty()) {
+      const absl::Time t0 = absl::Now();
+      SyncGroups(groups);
+      last_sync_took = absl::Now() - t0;
+      last_acked = 0;
+      for (const PendingGroup& g : groups) last_acked += g.requests.size();
+    }
     if (done) {
       // Final checkpoint for whatever is durable and uncovered.
       absl::Status poisoned;
@@ -752,6 +822,42 @@ absl::StatusOr<Hash> Diarium::ReadNode(rocksdb::Iterator* it, int level, uint64_
     if (node_cache_.size() < kCacheMaxNodes) node_cache_.emplace(cache_key, *h);
   }
   return h;
+}
+
+// Reads the stored nodes at levels >= kCacheMinLevel of the tree of size
+// `tree_size` (durable at Open) into node_cache_, top level first (the nodes
+// most proofs share), a few thousand at a time, until the cache is full or
+// the store closes. Sequential reads of hash runs: about 1 s of one core per
+// 50M entries, off the caller's path. Errors only stop the warm-up (proofs
+// read what they need and report errors themselves).
+void Diarium::WarmNodeCache(uint64_t tree_size) {
+  pthread_setname_np(pthread_self(), "diarium-warm");
+  if (tree_size == 0) return;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // a one-off scan: keep the block cache for reads
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  constexpr uint64_t kChunk = 1024;
+  std::vector<Hash> hashes;
+  {
+    uint64_t nodes = 0;
+    for (int level = kCacheMinLevel; level < 64; ++level) nodes += tree_size >> level;
+    absl::MutexLock l(&cache_mu_);
+    node_cache_.reserve(std::min<uint64_t>(nodes, kCacheMaxNodes));
+  }
+  for (int level = std::bit_width(tree_size) - 1; level >= kCacheMinLevel; --level) {
+    const uint64_t count = tree_size >> level;
+    for (uint64_t begin = 0; begin < count; begin += kChunk) {
+      if (warm_stop_.load(std::memory_order_relaxed)) return;
+      const uint64_t end = std::min(count, begin + kChunk);
+      hashes.clear();
+      if (!ReadNodes(it.get(), level, begin, end, &hashes).ok()) return;
+      absl::MutexLock l(&cache_mu_);
+      for (uint64_t i = begin; i < end; ++i) {
+        if (node_cache_.size() >= kCacheMaxNodes) return;
+        node_cache_.emplace((static_cast<uint64_t>(level) << 58) | i, hashes[i - begin]);
+      }
+    }
+  }
 }
 
 absl::StatusOr<Hash> Diarium::ReadStoredNode(rocksdb::Iterator* it, int level,

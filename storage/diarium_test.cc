@@ -159,6 +159,48 @@ TEST(DiariumTest, AppendAsyncDeliversIndices) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(got[i], uint64_t(i));  // queue order = index order
 }
 
+// After Open a background thread fills the upper-node cache (levels >= 6)
+// from the stored hash runs; proofs served from it must still verify.
+TEST(DiariumTest, ProofsAfterReopenVerifyWithWarmedNodeCache) {
+  ScratchDir dir("db");
+  constexpr uint64_t kN = 3000;  // levels 6..11 exist
+  Hash root, old_root;
+  {
+    DiariumOptions o = TestOptions();
+    o.max_group_entries = 512;
+    auto d = MustOpen(o, dir.path());
+    absl::Mutex mu;
+    uint64_t acked = 0;
+    for (uint64_t i = 0; i < kN; ++i) {
+      d->AppendAsync(Entry(i), {}, [&](absl::StatusOr<uint64_t> r) {
+        ASSERT_TRUE(r.ok()) << r.status();
+        absl::MutexLock l(&mu);
+        ++acked;
+      });
+    }
+    auto done = [&] { return acked == kN; };
+    absl::MutexLock l(&mu);
+    mu.Await(absl::Condition(&done));
+    root = *d->RootAt(kN);
+    old_root = *d->RootAt(2500);
+  }
+  auto d = MustOpen(TestOptions(), dir.path());
+  ASSERT_TRUE(d->Verify().ok());  // reads every entry: the warm-up runs meanwhile
+  for (uint64_t i = 0; i < kN; i += 7) {
+    auto proof = d->InclusionProof(i, kN);
+    ASSERT_TRUE(proof.ok()) << proof.status();
+    EXPECT_TRUE(VerifyInclusion(i, kN, LeafHash(Entry(i)), *proof, root).ok()) << i;
+    if (i < 2500) {
+      auto old_proof = d->InclusionProof(i, 2500);
+      ASSERT_TRUE(old_proof.ok()) << old_proof.status();
+      EXPECT_TRUE(VerifyInclusion(i, 2500, LeafHash(Entry(i)), *old_proof, old_root).ok()) << i;
+    }
+  }
+  auto consistency = d->ConsistencyProof(2500, kN);
+  ASSERT_TRUE(consistency.ok()) << consistency.status();
+  EXPECT_TRUE(VerifyConsistency(2500, kN, old_root, root, *consistency).ok());
+}
+
 TEST(DiariumTest, CheckpointsAreSignedByEveryKeyAndCoverAppends) {
   ScratchDir dir("db");
   DiariumOptions o = TestOptions();
