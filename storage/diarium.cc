@@ -2,9 +2,10 @@
 //
 // One sequencer thread owns the write path (like leveldb's DBImpl::Write,
 // but with a dedicated leader): appenders queue requests and wait; the
-// sequencer takes everything queued, writes one WriteBatch (entries, tree
-// hash runs, index rows) with sync = true, then acknowledges, then signs a
-// checkpoint if the interval allows.
+// sequencer takes everything queued and writes one WriteBatch (entries, tree
+// hash runs, index rows) to the WAL without syncing. The syncer thread syncs
+// every group written so far at once, acknowledges them, and signs a
+// checkpoint if the interval allows (docs/DIARIUM.md §1).
 #include "storage/diarium.h"
 
 #include <pthread.h>
@@ -414,10 +415,15 @@ void Diarium::SequencerLoop() {
     std::vector<Request> group;
     {
       absl::MutexLock l(&mu_);
-      // Entries written but not yet synced are bounded (memory under
-      // AppendAsync floods); one sync covers all of them.
-      while ((queue_.empty() || pending_entries_ >= 2 * options_.max_group_entries) &&
-             !stopping_) {
+      // At most one group waits for the syncer, so groups grow while it
+      // syncs (fewer, larger writes); while it gathers (sync_gather_wait)
+      // more may be written, up to a bound (memory under AppendAsync
+      // floods). One sync covers every written group.
+      auto pending_full = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return pending_entries_ >= 2 * options_.max_group_entries ||
+               (!pending_.empty() && sync_wake_entries_ == 0);
+      };
+      while ((queue_.empty() || pending_full()) && !stopping_) {
         work_cv_.Wait(&mu_);
       }
       if (queue_.empty() && stopping_) {
@@ -553,6 +559,7 @@ void Diarium::SyncerLoop() {
           return pending_entries_ >= last_acked || stopping_ || sequencer_done_ || !poison_.ok();
         };
         sync_wake_entries_ = last_acked;
+        work_cv_.Signal();  // the sequencer may write more groups meanwhile
         while (!gathered() && !sync_cv_.WaitWithDeadline(&mu_, deadline)) {
         }
         sync_wake_entries_ = 0;

@@ -14,8 +14,9 @@
 // threads without external locking. Appends are sequenced by one internal
 // sequencer thread, which writes each group of queued appends as one
 // WriteBatch; a second internal thread syncs the WAL (one sync covers every
-// group written so far), acknowledges, and signs checkpoints. Reads run on
-// the caller's thread and see exactly the acknowledged entries.
+// group written so far), acknowledges, and signs checkpoints; a third fills
+// the upper-node cache once after Open. Reads run on the caller's thread and
+// see exactly the acknowledged entries.
 //
 // Entries are opaque bytes (the broker's serialized sluss.v1 entries), at
 // most kMaxEntrySize bytes, stored and hashed verbatim.
@@ -88,9 +89,11 @@ struct DiariumOptions {
   // longer than that sync took) for k entries to be written before it
   // starts the next sync, so appenders that were just acknowledged and
   // append again share one sync instead of splitting into two half-full
-  // ones. Zero: sync whatever is written at once. Affects throughput and
-  // latency only, never durability.
-  absl::Duration sync_gather_wait = absl::Milliseconds(2);
+  // ones. Zero: sync the written group at once (a two-stage pipeline:
+  // one group syncs while the next is written). Affects throughput and
+  // latency only, never durability. docs/PERFORMANCE.md has measurements:
+  // on a CPU-bound machine the gather did not pay, hence off by default.
+  absl::Duration sync_gather_wait = absl::ZeroDuration();
   // RocksDB environment (file system, threads). Default (nullptr):
   // rocksdb::Env::Default(). Not owned; must outlive the Diarium. Tests pass
   // a fault-injecting one.
