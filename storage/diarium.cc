@@ -834,9 +834,9 @@ absl::StatusOr<Hash> Diarium::ReadNode(rocksdb::Iterator* it, int level, uint64_
 // Reads the stored nodes at levels >= kCacheMinLevel of the tree of size
 // `tree_size` (durable at Open) into node_cache_, top level first (the nodes
 // most proofs share), a few thousand at a time, until the cache is full or
-// the store closes. Sequential reads of hash runs: about 1 s of one core per
-// 50M entries, off the caller's path. Errors only stop the warm-up (proofs
-// read what they need and report errors themselves).
+// the store closes. Sequential reads of hash runs (about n/32 hashes for n
+// entries), off the caller's path. Errors only stop the warm-up (proofs read
+// what they need and report errors themselves).
 void Diarium::WarmNodeCache(uint64_t tree_size) {
   pthread_setname_np(pthread_self(), "diarium-warm");
   if (tree_size == 0) return;
@@ -867,39 +867,46 @@ void Diarium::WarmNodeCache(uint64_t tree_size) {
   }
 }
 
+// Runs never cross a multiple of kRunAlign (§2.2), so the run holding node
+// (level, index) starts in [index rounded down to kRunAlign, index]: seek
+// forward to that aligned key and step over the few runs before it. (A
+// SeekForPrev would land on the next run and step back into the previous
+// SST block: two 8 KiB block reads per node instead of one.)
 absl::StatusOr<Hash> Diarium::ReadStoredNode(rocksdb::Iterator* it, int level,
                                              uint64_t index) const {
-  const std::string key = HashRunKey(level, index);
-  it->SeekForPrev(key);
-  if (!it->status().ok()) {
-    return FromRocks(it->status(),
-                     absl::StrCat("diarium: reading tree node (", level, ", ", index, ")"));
-  }
   auto missing = [&] {
     return absl::DataLossError(
         absl::StrCat("diarium: tree node (", level, ", ", index, ") is missing"));
   };
-  if (!it->Valid()) return missing();
-  const rocksdb::Slice k = it->key();
-  if (k.size() != 10 || k[0] != kHashRunPrefix || static_cast<unsigned char>(k[1]) != level) {
-    return missing();
+  for (it->Seek(HashRunKey(level, index - index % kRunAlign)); it->Valid(); it->Next()) {
+    const rocksdb::Slice k = it->key();
+    if (k.size() != 10 || k[0] != kHashRunPrefix || static_cast<unsigned char>(k[1]) != level) {
+      break;
+    }
+    const uint64_t first = GetBe64(k.data() + 2);
+    if (first > index) break;
+    const rocksdb::Slice v = it->value();
+    if (v.size() % 32 != 0) {
+      return absl::DataLossError(absl::StrCat("diarium: hash run (", level, ", ", first,
+                                              ") has a length of ", v.size(), " bytes"));
+    }
+    const uint64_t offset = (index - first) * 32;
+    if (offset + 32 > v.size()) continue;  // a shorter run before the one holding it
+    Hash h;
+    std::copy(v.data() + offset, v.data() + offset + 32, reinterpret_cast<char*>(h.data()));
+    return h;
   }
-  const uint64_t first = GetBe64(k.data() + 2);
-  const rocksdb::Slice v = it->value();
-  const uint64_t offset = (index - first) * 32;
-  if (v.size() % 32 != 0) {
-    return absl::DataLossError(absl::StrCat("diarium: hash run (", level, ", ", first,
-                                            ") has a length of ", v.size(), " bytes"));
+  if (!it->status().ok()) {
+    return FromRocks(it->status(),
+                     absl::StrCat("diarium: reading tree node (", level, ", ", index, ")"));
   }
-  if (offset + 32 > v.size()) return missing();
-  Hash h;
-  std::copy(v.data() + offset, v.data() + offset + 32, reinterpret_cast<char*>(h.data()));
-  return h;
+  return missing();
 }
 
 absl::Status Diarium::ReadNodes(rocksdb::Iterator* it, int level, uint64_t begin, uint64_t end,
                                 std::vector<Hash>* out) const {
-  it->SeekForPrev(HashRunKey(level, begin));
+  // Runs before `begin` in its aligned block add nothing (see ReadStoredNode).
+  it->Seek(HashRunKey(level, begin - begin % kRunAlign));
   uint64_t next = begin;
   for (; it->Valid() && next < end; it->Next()) {
     const rocksdb::Slice k = it->key();
