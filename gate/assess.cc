@@ -80,11 +80,11 @@ inline void SetSame(M* m, const std::string& (M::*get)() const, std::string* (M:
 // this schema does not know, or they were added by reflection). Such a
 // message is cleared before it is reused, so that nothing survives from it.
 // Protobuf 3.21 generates no inline unknown_fields() for proto3 messages, so
-// this goes through reflection (two out-of-line calls); reading protobuf's
-// protected internal metadata instead would be cheaper but ties the engine
-// to protobuf internals.
-inline bool HasUnknownFields(const google::protobuf::Message& m) {
-  return !m.GetReflection()->GetUnknownFields(m).empty();
+// this asks reflection (public API), with the type's Reflection taken once per
+// rulebook (Compiled::reflection) rather than through GetReflection() here.
+inline bool HasUnknownFields(const google::protobuf::Reflection* reflection,
+                             const google::protobuf::Message& m) {
+  return !reflection->GetUnknownFields(m).empty();
 }
 
 // Element i of a repeated message field, reusing an existing one (the caller
@@ -107,6 +107,7 @@ inline void Truncate(google::protobuf::RepeatedPtrField<T>* f, int n) {
 // only when they differ, and the surplus is dropped when the result is done.
 struct Out {
   v1::ProvisionResult* r;
+  const google::protobuf::Reflection* finding_reflection;
   int n = 0;
 };
 
@@ -130,7 +131,7 @@ v1::Finding* AddFinding(Out* out, v1::Reason reason, const std::string* conditio
   v1::Finding* f;
   if (out->n < fs->size()) {
     f = fs->Mutable(out->n);
-    if (HasUnknownFields(*f)) f->Clear();
+    if (HasUnknownFields(out->finding_reflection, *f)) f->Clear();
   } else {
     f = fs->Add();
   }
@@ -536,7 +537,7 @@ void EvalProvisionFindings(int index, Ctx& x, v1::ProvisionResult* r, Out* o) {
 }
 
 void EvalProvision(int index, Ctx& x, v1::ProvisionResult* r) {
-  Out o{r};
+  Out o{r, x.c.reflection.finding};
   EvalProvisionFindings(index, x, r, &o);
   Truncate(r->mutable_findings(), o.n);
 }
@@ -637,7 +638,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
   // reuse by the repeated fields), and strings that are rulebook constants at
   // a fixed position are only copied if they differ. A message carrying
   // unknown fields (a parsed one) is cleared first.
-  if (HasUnknownFields(*out)) out->Clear();
+  if (HasUnknownFields(c.reflection.assessment, *out)) out->Clear();
   char buf[10];
   SetSame(out, &v1::Assessment::rulebook_id, &v1::Assessment::mutable_rulebook_id, rulebook.proto().id());
   SetSame(out, &v1::Assessment::rulebook_edition, &v1::Assessment::mutable_rulebook_edition,
@@ -651,7 +652,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
   } else {
     const int p = c.provision_table.Find(facts.claimed_basis());
     v1::ClaimedBasisResult* cb = out->mutable_claimed_basis();
-    if (HasUnknownFields(*cb)) cb->Clear();
+    if (HasUnknownFields(c.reflection.claimed_basis, *cb)) cb->Clear();
     cb->set_provision(facts.claimed_basis());
     cb->set_known(p >= 0);
     if (p >= 0) {
@@ -671,7 +672,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
     }
     x.secrecy = c.category_secrecy[category];
     v1::CategoryAssessment* ca = Slot(out->mutable_categories(), ci);
-    if (HasUnknownFields(*ca)) ca->Clear();
+    if (HasUnknownFields(c.reflection.category, *ca)) ca->Clear();
     ca->set_category(facts.categories(ci));
     SetSame(ca, &v1::CategoryAssessment::secrecy_provision, &v1::CategoryAssessment::mutable_secrecy_provision,
             c.secrecy[x.secrecy]->id());
@@ -683,7 +684,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
     for (int pi = 0; pi < n; ++pi) {
       x.provision = pi;
       v1::ProvisionResult* r = Slot(results, pi);
-      if (HasUnknownFields(*r)) r->Clear();
+      if (HasUnknownFields(c.reflection.result, *r)) r->Clear();
       EvalProvision(pi, x, r);
     }
     // Residual provisions (10:27) give way to the ones they are residual to.
@@ -694,7 +695,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
         if (ca->provisions(q).status() != v1::DOES_NOT_APPLY) {
           r->set_status(v1::DOES_NOT_APPLY);
           if (!x.evaluated.empty()) x.evaluated[pi] = nullptr;  // no longer its conditions' findings
-          Out o{r};
+          Out o{r, x.c.reflection.finding};
           AddFinding(&o, v1::RESIDUAL, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &c.provisions[q].proto->id());
           Truncate(r->mutable_findings(), o.n);
           break;

@@ -209,7 +209,28 @@ struct DutyLaw {
   Period period;
 };
 
+// The reflection of each Assessment message type that AssessInto reuses in
+// place, taken once when the rulebook is compiled: Message::GetReflection()
+// goes through the descriptor table's call_once on every call, which is most
+// of the cost of asking a reused message whether it carries unknown fields.
+struct OutputReflection {
+  const google::protobuf::Reflection* assessment = nullptr;
+  const google::protobuf::Reflection* category = nullptr;
+  const google::protobuf::Reflection* result = nullptr;
+  const google::protobuf::Reflection* finding = nullptr;
+  const google::protobuf::Reflection* claimed_basis = nullptr;
+
+  void Build() {
+    assessment = v1::Assessment::GetReflection();
+    category = v1::CategoryAssessment::GetReflection();
+    result = v1::ProvisionResult::GetReflection();
+    finding = v1::Finding::GetReflection();
+    claimed_basis = v1::ClaimedBasisResult::GetReflection();
+  }
+};
+
 struct Compiled {
+  OutputReflection reflection;
   absl::flat_hash_map<std::string, int> secrecy_index;
   absl::flat_hash_map<std::string, int> category_index;
   absl::flat_hash_map<std::string, int> agency_index;
@@ -259,6 +280,7 @@ struct Compiled {
     duty_table.Build(duty_index);
     provision_table.Build(provision_index);
     for (Provision& p : provisions) p.judgement_table.Build(p.judgement_ids);
+    reflection.Build();
   }
 
   static bool ReadsCategory(const Cond& k) {
