@@ -39,14 +39,15 @@ struct Ctx {
   VocabSet information_kinds;
   VocabSet offence_classes;
   absl::InlinedVector<int, 8> duty_laws;
-  // Per attestation: the provision it names (index), or -1 if it lacks a
-  // motivation and so does not count.
-  absl::InlinedVector<int, 8> attestation_provision;
+  // Per provision: the judgements attested with a motivation, one bit each
+  // (Provision::judgement_table); empty if the facts attest nothing.
+  absl::InlinedVector<uint64_t, 32> attested;
   // Per provision: its version in force on the date, or nullptr.
   const std::vector<const Version*>* versions = nullptr;
   // Per category, set while assessing it.
   int secrecy = -1;
   int provision = -1;
+  uint64_t attested_now = 0;  // attested[provision]
   // Per provision: the result (of an earlier category in this call) whose
   // status and findings came from evaluating its conditions, if they do not
   // depend on the category (Version::category_free); a later category that
@@ -145,26 +146,8 @@ v1::Finding* AddFinding(Out* out, v1::Reason reason, const std::string* conditio
   return f;
 }
 
-bool Attested(const Ctx& x, absl::string_view judgement) {
-  for (int i = 0; i < x.facts.attestations_size(); ++i) {
-    if (x.attestation_provision[i] != x.provision) continue;
-    const std::string& j = x.facts.attestations(i).judgement();
-    if (absl::string_view(j.data(), j.size()) == judgement) return true;
-  }
-  return false;
-}
-
-bool AttestedDuty(const Ctx& x, const std::string& law, const std::string& judgement) {
-  for (int i = 0; i < x.facts.attestations_size(); ++i) {
-    if (x.attestation_provision[i] != x.provision) continue;
-    const std::string& j = x.facts.attestations(i).judgement();
-    if (j.size() == law.size() + 1 + judgement.size() && j.compare(0, law.size(), law) == 0 &&
-        j[law.size()] == '/' && j.compare(law.size() + 1, judgement.size(), judgement) == 0) {
-      return true;
-    }
-  }
-  return false;
-}
+// Whether the judgement with bit `bit` of the current provision is attested.
+inline bool Attested(const Ctx& x, int bit) { return bit >= 0 && ((x.attested_now >> bit) & 1) != 0; }
 
 bool RecipientMatches(const internal::Recipients& r, const Ctx& x) {
   if (r.any) return true;
@@ -254,7 +237,7 @@ Tri EvalCrime(const Cond& k, const Ctx& x, Out* out) {
   return t;
 }
 
-Tri EvalLaw(int law_index, const std::string& id, const Ctx& x, Out* out) {
+Tri EvalLaw(int law_index, const std::vector<int>& bits, const std::string& id, const Ctx& x, Out* out) {
   const internal::DutyLaw& law = x.c.duty_laws[law_index];
   const std::string& law_id = law.proto->id();
   Tri t = kMet;
@@ -271,8 +254,9 @@ Tri EvalLaw(int law_index, const std::string& id, const Ctx& x, Out* out) {
     t = kNotMet;
   }
   if (t != kMet) return t;
-  for (const v1::Judgement& j : law.proto->judgements()) {
-    const bool attested = AttestedDuty(x, law_id, j.id());
+  for (int ji = 0; ji < law.proto->judgements_size(); ++ji) {
+    const v1::Judgement& j = law.proto->judgements(ji);
+    const bool attested = Attested(x, bits[static_cast<size_t>(ji)]);
     if (!attested) t = kNeedsAttestation;
     if (out) {
       v1::Finding* f = AddFinding(out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, &id,
@@ -299,23 +283,25 @@ Tri EvalDuty(const Cond& k, const Ctx& x, Out* out) {
   const std::string& id = k.proto->id();
   Tri best = kNotMet;
   int best_law = -1;
-  for (int law : k.duty_laws) {
+  for (size_t i = 0; i < k.duty_laws.size(); ++i) {
+    const int law = k.duty_laws[i];
     if (std::find(x.duty_laws.begin(), x.duty_laws.end(), law) == x.duty_laws.end()) continue;
-    const Tri t = EvalLaw(law, id, x, nullptr);
+    const Tri t = EvalLaw(law, k.duty_judgement_bits[i], id, x, nullptr);
     if (best_law < 0 || t > best) {
       best = t;
-      best_law = law;
+      best_law = static_cast<int>(i);
     }
   }
   if (out == nullptr) return best;
   if (best_law < 0) {
     AddFinding(out, v1::NO_DUTY, &id, v1::FACT_DUTY_LAWS, 0, 0, nullptr);
   } else if (best >= kNeedsAttestation) {
-    EvalLaw(best_law, id, x, out);
+    EvalLaw(k.duty_laws[static_cast<size_t>(best_law)], k.duty_judgement_bits[static_cast<size_t>(best_law)], id, x, out);
   } else {
-    for (int law : k.duty_laws) {
+    for (size_t i = 0; i < k.duty_laws.size(); ++i) {
+      const int law = k.duty_laws[i];
       if (std::find(x.duty_laws.begin(), x.duty_laws.end(), law) != x.duty_laws.end()) {
-        EvalLaw(law, id, x, out);
+        EvalLaw(law, k.duty_judgement_bits[i], id, x, out);
       }
     }
   }
@@ -334,7 +320,7 @@ inline Tri Value(const Cond& k, const Ctx& x) {
     case CondKind::kPurpose:
       return (k.set & x.purposes).any() ? kMet : kNotMet;
     case CondKind::kJudgement:
-      return Attested(x, k.judgement->id()) ? kMet : kNeedsAttestation;
+      return Attested(x, k.judgement_bit) ? kMet : kNeedsAttestation;
     case CondKind::kConsent:
       return !x.facts.consent().reference().empty() && x.facts.consent().given_by_protected_person()
                  ? kMet
@@ -371,7 +357,7 @@ Tri Eval(const Cond& k, const Ctx& x, Out* out) {
       return EvalCrime(k, x, out);
     case CondKind::kJudgement: {
       const std::string& jid = k.judgement->id();
-      const bool attested = Attested(x, jid);
+      const bool attested = Attested(x, k.judgement_bit);
       if (out) {
         AddFinding(out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, &id, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &jid);
       }
@@ -615,12 +601,15 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
       return Unknown(absl::StrCat("attestations[", i, "].provision"), "disclosure provision",
                      a.provision());
     }
-    if (c.provisions[p].judgement_table.Find(a.judgement()) < 0) {
+    const int bit = c.provisions[p].judgement_table.Find(a.judgement());
+    if (bit < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "facts.attestations[", i, "].judgement: provision ", a.provision(),
           " has no judgement \"", a.judgement(), "\""));
     }
-    x.attestation_provision.push_back(a.motivation().empty() ? -1 : p);
+    if (a.motivation().empty()) continue;  // does not count
+    if (x.attested.empty()) x.attested.assign(c.provisions.size(), 0);
+    x.attested[static_cast<size_t>(p)] |= uint64_t{1} << bit;
   }
   if (facts.categories().empty()) {
     return absl::InvalidArgumentError("facts.categories: at least one information category is required");
@@ -683,6 +672,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
     Truncate(results, n);
     for (int pi = 0; pi < n; ++pi) {
       x.provision = pi;
+      x.attested_now = x.attested.empty() ? 0 : x.attested[static_cast<size_t>(pi)];
       v1::ProvisionResult* r = Slot(results, pi);
       if (HasUnknownFields(c.reflection.result, *r)) r->Clear();
       EvalProvision(pi, x, r);

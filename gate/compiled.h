@@ -21,6 +21,8 @@
 namespace sluss::gate::internal {
 
 inline constexpr int kMaxVocabulary = 128;
+// Judgement ids per disclosure provision (the bits of a uint64_t).
+inline constexpr int kMaxJudgements = 64;
 inline constexpr int kMaxSecrecyProvisions = 512;
 using VocabSet = std::bitset<kMaxVocabulary>;
 using SecrecySet = std::bitset<kMaxSecrecyProvisions>;
@@ -148,6 +150,12 @@ struct Cond {
   int setting = -1;
   std::vector<int> duty_laws;
   const v1::Judgement* judgement = nullptr;
+  // The judgement's bit in its provision's judgement numbering
+  // (Provision::judgement_table), for kJudgement.
+  int judgement_bit = -1;
+  // For kDuty: per duty law listed (as duty_laws), per judgement of that law,
+  // the bit of "<law>/<judgement>" in the provision's numbering.
+  std::vector<std::vector<int>> duty_judgement_bits;
   std::vector<Cond> children;
 };
 
@@ -191,7 +199,9 @@ struct Provision {
   // of its judgement conditions and "<duty law>/<judgement>" for duty laws
   // its duty conditions list.
   absl::flat_hash_set<std::string> judgement_ids;
-  IdTable judgement_table;  // judgement_ids, for Assess
+  // judgement_ids numbered 0..size-1 in sorted order (at most
+  // kMaxJudgements), for Assess: an attestation becomes one bit.
+  IdTable judgement_table;
 
   const Version* VersionOn(absl::CivilDay d) const {
     for (const Version& v : versions) {
@@ -279,8 +289,36 @@ struct Compiled {
     information_kind_table.Build(information_kind_index);
     duty_table.Build(duty_index);
     provision_table.Build(provision_index);
-    for (Provision& p : provisions) p.judgement_table.Build(p.judgement_ids);
+    for (Provision& p : provisions) {
+      std::vector<std::string> ids(p.judgement_ids.begin(), p.judgement_ids.end());
+      std::sort(ids.begin(), ids.end());
+      absl::flat_hash_map<std::string, int> bits;
+      for (size_t i = 0; i < ids.size(); ++i) bits.emplace(ids[i], static_cast<int>(i));
+      p.judgement_table.Build(bits);
+      for (Version& v : p.versions) {
+        for (Cond& k : v.conditions) NumberJudgements(bits, &k);
+      }
+    }
     reflection.Build();
+  }
+
+  // Sets the judgement bits of `k` and its children from `bits` (a
+  // provision's judgement numbering).
+  void NumberJudgements(const absl::flat_hash_map<std::string, int>& bits, Cond* k) const {
+    if (k->judgement != nullptr) {
+      const auto it = bits.find(k->judgement->id());
+      k->judgement_bit = it == bits.end() ? -1 : it->second;
+    }
+    k->duty_judgement_bits.clear();
+    for (int law : k->duty_laws) {
+      std::vector<int>& out = k->duty_judgement_bits.emplace_back();
+      const v1::DutyLaw& l = *duty_laws[law].proto;
+      for (const v1::Judgement& j : l.judgements()) {
+        const auto it = bits.find(l.id() + "/" + j.id());
+        out.push_back(it == bits.end() ? -1 : it->second);
+      }
+    }
+    for (Cond& child : k->children) NumberJudgements(bits, &child);
   }
 
   static bool ReadsCategory(const Cond& k) {

@@ -400,6 +400,10 @@ class Builder {
         prov.versions.push_back(CompileVersion(Sub(p, d, "versions", j), d.versions(j), i));
         for (const Cond& cond : prov.versions.back().conditions) CollectJudgements(cond, &prov);
       }
+      if (prov.judgement_ids.size() > static_cast<size_t>(internal::kMaxJudgements)) {
+        Error(Sub(p, d, "versions"), absl::StrCat("more than ", internal::kMaxJudgements,
+                                                  " judgement ids over the provision's versions"));
+      }
       // Overlapping validity periods.
       for (int a = 0; a < d.versions_size(); ++a) {
         for (int b = a + 1; b < d.versions_size(); ++b) {
