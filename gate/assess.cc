@@ -434,6 +434,12 @@ Tri Eval(const Cond& k, const Ctx& x, Out* out) {
   return kNotMet;
 }
 
+inline v1::ProvisionStatus StatusOf(Tri worst) {
+  return worst == kMet                ? v1::APPLIES
+         : worst == kNeedsAttestation ? v1::APPLIES_IF_ATTESTED
+                                      : v1::DOES_NOT_APPLY;
+}
+
 void EvalProvisionFindings(int index, Ctx& x, v1::ProvisionResult* r, Out* o) {
   const Provision& p = x.c.provisions[index];
   // `r` may be a reused result: every field is set here.
@@ -502,23 +508,47 @@ void EvalProvisionFindings(int index, Ctx& x, v1::ProvisionResult* r, Out* o) {
     x.evaluated[index] = r;
   }
 
-  // Values first (without findings), then the findings that explain them:
-  // every condition if the provision applies (attested and required
-  // judgements), only the failing ones if it does not.
-  constexpr size_t kCached = 32;
-  Tri values[kCached];
-  Tri worst = kMet;
-  for (size_t i = 0; i < v->conditions.size(); ++i) {
-    const Tri t = Value(v->conditions[i], x);
-    if (i < kCached) values[i] = t;
-    worst = std::min(worst, t);
+  // One pass: each condition is valued and explained at once (Eval), and
+  // where its findings start is remembered. A provision that applies (or
+  // applies if attested) is explained by every condition (attested and
+  // required judgements); one that does not, by its failing conditions only:
+  // the findings of the conditions that held or need only an attestation are
+  // dropped again (moved past the end by pointer swaps, then truncated).
+  constexpr size_t kSpans = 32;
+  const size_t nc = v->conditions.size();
+  if (nc <= kSpans) {
+    int begin[kSpans + 1];
+    Tri values[kSpans];
+    Tri worst = kMet;
+    for (size_t i = 0; i < nc; ++i) {
+      begin[i] = o->n;
+      values[i] = Eval(v->conditions[i], x, o);
+      worst = std::min(worst, values[i]);
+    }
+    begin[nc] = o->n;
+    r->set_status(StatusOf(worst));
+    if (worst < kNeedsAttestation && nc > 0) {
+      google::protobuf::RepeatedPtrField<v1::Finding>* fs = r->mutable_findings();
+      int w = begin[0];
+      for (size_t i = 0; i < nc; ++i) {
+        if (values[i] >= kNeedsAttestation) continue;
+        for (int f = begin[i]; f < begin[i + 1]; ++f, ++w) {
+          if (f != w) fs->SwapElements(w, f);
+        }
+      }
+      o->n = w;
+    }
+    return;
   }
-  r->set_status(worst == kMet                ? v1::APPLIES
-                : worst == kNeedsAttestation ? v1::APPLIES_IF_ATTESTED
-                                             : v1::DOES_NOT_APPLY);
-  for (size_t i = 0; i < v->conditions.size(); ++i) {
-    const Tri t = i < kCached ? values[i] : Value(v->conditions[i], x);
-    if (worst >= kNeedsAttestation || t < kNeedsAttestation) Eval(v->conditions[i], x, o);
+  // Many conditions: values first (without findings), then the findings
+  // that explain them, as above.
+  Tri worst = kMet;
+  for (size_t i = 0; i < nc; ++i) worst = std::min(worst, Value(v->conditions[i], x));
+  r->set_status(StatusOf(worst));
+  for (size_t i = 0; i < nc; ++i) {
+    if (worst >= kNeedsAttestation || Value(v->conditions[i], x) < kNeedsAttestation) {
+      Eval(v->conditions[i], x, o);
+    }
   }
 }
 

@@ -107,6 +107,35 @@ TEST(AgeBoundary, Provision18aIsUnder21) {
   }
 }
 
+// A provision that does not apply is explained by its failing conditions
+// only: its judgements, attested or not, are not listed (also when the same
+// Assessment held them from an earlier call).
+TEST(Findings, FailingProvisionListsNoJudgements) {
+  v1::Facts f = ParseFacts(R"pb(
+    discloser { agency_kind: "kommun_socialnamnd" }
+    recipient { agency_kind: "polismyndigheten" }
+    categories: "socialtjanst" purposes: "forebygga_brott" subject { age_years: 20 }
+    attestations { provision: "10:18a" judgement: "konkret_risk" officer: "o17" motivation: "Iakttagelser." }
+  )pb");
+  v1::Assessment reused;
+  ASSERT_TRUE(AssessInto(Bundled(), f, Day("2026-03-01"), &reused).ok());
+  const v1::ProvisionResult* r = Result(reused, "10:18a");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->status(), v1::APPLIES_IF_ATTESTED) << Describe(*r);
+  EXPECT_TRUE(HasReason(*r, v1::JUDGEMENT_ATTESTED, "konkret_risk")) << Describe(*r);
+  EXPECT_TRUE(HasReason(*r, v1::JUDGEMENT_REQUIRED, "inte_olampligt")) << Describe(*r);
+
+  f.mutable_subject()->set_age_years(21);
+  ASSERT_TRUE(AssessInto(Bundled(), f, Day("2026-03-01"), &reused).ok());
+  r = Result(reused, "10:18a");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->status(), v1::DOES_NOT_APPLY);
+  ASSERT_EQ(r->findings_size(), 1) << Describe(*r);
+  EXPECT_EQ(r->findings(0).reason(), v1::AGE);
+  EXPECT_EQ(r->findings(0).limit(), 21);
+  EXPECT_EQ(r->findings(0).actual(), 21);
+}
+
 TEST(AgeBoundary, Provision20IsUnder18) {
   for (auto [age, want] : {std::pair{17, v1::APPLIES}, {18, v1::DOES_NOT_APPLY}}) {
     absl::StatusOr<v1::Assessment> a = Assess(Bundled(), YoungPerson(age), Day("2026-03-01"));
