@@ -508,46 +508,34 @@ void EvalProvisionFindings(int index, Ctx& x, v1::ProvisionResult* r, Out* o) {
     x.evaluated[index] = r;
   }
 
-  // One pass: each condition is valued and explained at once (Eval), and
-  // where its findings start is remembered. A provision that applies (or
-  // applies if attested) is explained by every condition (attested and
-  // required judgements); one that does not, by its failing conditions only:
-  // the findings of the conditions that held or need only an attestation are
-  // dropped again (moved past the end by pointer swaps, then truncated).
-  constexpr size_t kSpans = 32;
-  const size_t nc = v->conditions.size();
-  if (nc <= kSpans) {
-    int begin[kSpans + 1];
-    Tri values[kSpans];
-    Tri worst = kMet;
-    for (size_t i = 0; i < nc; ++i) {
-      begin[i] = o->n;
-      values[i] = Eval(v->conditions[i], x, o);
-      worst = std::min(worst, values[i]);
-    }
-    begin[nc] = o->n;
-    r->set_status(StatusOf(worst));
-    if (worst < kNeedsAttestation && nc > 0) {
-      google::protobuf::RepeatedPtrField<v1::Finding>* fs = r->mutable_findings();
-      int w = begin[0];
-      for (size_t i = 0; i < nc; ++i) {
-        if (values[i] >= kNeedsAttestation) continue;
-        for (int f = begin[i]; f < begin[i + 1]; ++f, ++w) {
-          if (f != w) fs->SwapElements(w, f);
-        }
-      }
-      o->n = w;
-    }
-    return;
-  }
-  // Many conditions: values first (without findings), then the findings
-  // that explain them, as above.
+  // One pass over the conditions. A provision that applies (or applies if
+  // attested) is explained by its judgements, attested or required; one that
+  // does not, by its failing conditions only. A condition without judgements
+  // has findings only when it fails, so it is valued and explained at once
+  // (Eval); one with judgements (Cond::explains_when_held) is valued first
+  // and explained at once only if it fails, otherwise once the provision is
+  // known to apply (then nothing has failed and nothing has been written, so
+  // the findings stay in condition order).
   Tri worst = kMet;
-  for (size_t i = 0; i < nc; ++i) worst = std::min(worst, Value(v->conditions[i], x));
+  bool deferred = false;
+  for (const Cond& k : v->conditions) {
+    Tri t;
+    if (k.explains_when_held) {
+      t = Value(k, x);
+      if (t < kNeedsAttestation) {
+        Eval(k, x, o);
+      } else {
+        deferred = true;
+      }
+    } else {
+      t = Eval(k, x, o);
+    }
+    worst = std::min(worst, t);
+  }
   r->set_status(StatusOf(worst));
-  for (size_t i = 0; i < nc; ++i) {
-    if (worst >= kNeedsAttestation || Value(v->conditions[i], x) < kNeedsAttestation) {
-      Eval(v->conditions[i], x, o);
+  if (deferred && worst >= kNeedsAttestation) {
+    for (const Cond& k : v->conditions) {
+      if (k.explains_when_held) Eval(k, x, o);
     }
   }
 }

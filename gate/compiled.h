@@ -156,6 +156,10 @@ struct Cond {
   // For kDuty: per duty law listed (as duty_laws), per judgement of that law,
   // the bit of "<law>/<judgement>" in the provision's numbering.
   std::vector<std::vector<int>> duty_judgement_bits;
+  // A judgement or duty (its judgements) at any depth: the only conditions
+  // that are explained by findings when they hold (JUDGEMENT_ATTESTED,
+  // JUDGEMENT_REQUIRED). Any other condition has findings only if it fails.
+  bool explains_when_held = false;
   std::vector<Cond> children;
 };
 
@@ -303,7 +307,7 @@ struct Compiled {
   }
 
   // Sets the judgement bits of `k` and its children from `bits` (a
-  // provision's judgement numbering).
+  // provision's judgement numbering), and explains_when_held.
   void NumberJudgements(const absl::flat_hash_map<std::string, int>& bits, Cond* k) const {
     if (k->judgement != nullptr) {
       const auto it = bits.find(k->judgement->id());
@@ -318,7 +322,11 @@ struct Compiled {
         out.push_back(it == bits.end() ? -1 : it->second);
       }
     }
-    for (Cond& child : k->children) NumberJudgements(bits, &child);
+    k->explains_when_held = k->kind == CondKind::kJudgement || k->kind == CondKind::kDuty;
+    for (Cond& child : k->children) {
+      NumberJudgements(bits, &child);
+      k->explains_when_held = k->explains_when_held || child.explains_when_held;
+    }
   }
 
   static bool ReadsCategory(const Cond& k) {
