@@ -56,16 +56,6 @@ struct Ctx {
   absl::InlinedVector<const v1::ProvisionResult*, 64> evaluated;
 };
 
-// Writes `v` into a string field of `m` that is known to be empty (its
-// message was just added to a repeated field, which hands back a fresh or
-// cleared element). Appending to an empty std::string is the cheapest copy
-// libstdc++ offers (assign goes through the general _M_replace), and an empty
-// value is not written at all.
-template <typename M>
-inline void Put(M* m, std::string* (M::*mutable_field)(), const std::string& v) {
-  if (!v.empty()) (m->*mutable_field)()->append(v);
-}
-
 // Sets a string field to `v`, copying only if it differs. For values that are
 // constants of the rulebook at a fixed position of the output (provision ids
 // and citations, the rulebook's id and digest), which a reused Assessment
@@ -93,6 +83,17 @@ inline bool HasUnknownFields(const google::protobuf::Reflection* reflection,
 template <typename T>
 inline T* Slot(google::protobuf::RepeatedPtrField<T>* f, int i) {
   return i < f->size() ? f->Mutable(i) : f->Add();
+}
+
+// Sets element i of a repeated string field to `v`, reusing the element (and
+// copying only if it differs) or adding one.
+inline void PutAt(google::protobuf::RepeatedPtrField<std::string>* f, int i, const std::string& v) {
+  if (i < f->size()) {
+    std::string* e = f->Mutable(i);
+    if (!Same(*e, v)) e->assign(v);
+  } else {
+    f->Add()->assign(v);
+  }
 }
 
 // Drops elements beyond the first n (cleared and kept for later reuse).
@@ -651,7 +652,10 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
   SetSame(out, &v1::Assessment::rulebook_edition, &v1::Assessment::mutable_rulebook_edition,
           rulebook.proto().edition());
   SetSame(out, &v1::Assessment::rulebook_digest, &v1::Assessment::mutable_rulebook_digest, rulebook.digest());
-  out->mutable_decision_date()->assign(FormatDate(date, buf), 10);
+  FormatDate(date, buf);
+  if (out->decision_date().size() != 10 || std::memcmp(out->decision_date().data(), buf, 10) != 0) {
+    out->mutable_decision_date()->assign(buf, 10);
+  }
 
   int claimed = -1;
   if (facts.claimed_basis().empty()) {
@@ -660,7 +664,8 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
     const int p = c.provision_table.Find(facts.claimed_basis());
     v1::ClaimedBasisResult* cb = out->mutable_claimed_basis();
     if (HasUnknownFields(c.reflection.claimed_basis, *cb)) cb->Clear();
-    cb->set_provision(facts.claimed_basis());
+    SetSame(cb, &v1::ClaimedBasisResult::provision, &v1::ClaimedBasisResult::mutable_provision,
+            facts.claimed_basis());
     cb->set_known(p >= 0);
     if (p >= 0) {
       claimed = p;
@@ -680,12 +685,10 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
     x.secrecy = c.category_secrecy[category];
     v1::CategoryAssessment* ca = Slot(out->mutable_categories(), ci);
     if (HasUnknownFields(c.reflection.category, *ca)) ca->Clear();
-    ca->set_category(facts.categories(ci));
+    SetSame(ca, &v1::CategoryAssessment::category, &v1::CategoryAssessment::mutable_category,
+            facts.categories(ci));
     SetSame(ca, &v1::CategoryAssessment::secrecy_provision, &v1::CategoryAssessment::mutable_secrecy_provision,
             c.secrecy[x.secrecy]->id());
-    ca->clear_allowed_by();
-    ca->clear_allowed_if_attested_by();
-    ca->clear_recipient_secrecy();
     google::protobuf::RepeatedPtrField<v1::ProvisionResult>* results = ca->mutable_provisions();
     Truncate(results, n);
     for (int pi = 0; pi < n; ++pi) {
@@ -710,17 +713,22 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
         }
       }
     }
+    // The lists below are overwritten in place too (elements reused by
+    // position, strings copied only if they differ, the surplus dropped).
     v1::Outcome outcome = v1::NOT_ALLOWED;
+    int n_allowed = 0, n_if_attested = 0;
     for (int pi = 0; pi < n; ++pi) {
       const v1::ProvisionResult& r = ca->provisions(pi);
       if (r.status() == v1::APPLIES) {
-        ca->add_allowed_by(r.provision());
+        PutAt(ca->mutable_allowed_by(), n_allowed++, r.provision());
         outcome = v1::ALLOWED;
       } else if (r.status() == v1::APPLIES_IF_ATTESTED) {
-        ca->add_allowed_if_attested_by(r.provision());
+        PutAt(ca->mutable_allowed_if_attested_by(), n_if_attested++, r.provision());
         if (outcome == v1::NOT_ALLOWED) outcome = v1::ALLOWED_IF_ATTESTED;
       }
     }
+    Truncate(ca->mutable_allowed_by(), n_allowed);
+    Truncate(ca->mutable_allowed_if_attested_by(), n_if_attested);
     ca->set_outcome(outcome);
     if (outcome > overall) overall = outcome;
     if (claimed >= 0) {
@@ -730,25 +738,28 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
       }
     }
     // What the recipient should expect (7:2; chapter 11).
+    google::protobuf::RepeatedPtrField<v1::ExpectedSecrecy>* expected = ca->mutable_recipient_secrecy();
+    int n_expected = 0;
+    const auto expect = [&](const std::string& id, bool transfer) {
+      v1::ExpectedSecrecy* e = Slot(expected, n_expected++);
+      if (HasUnknownFields(c.reflection.expected_secrecy, *e)) e->Clear();
+      SetSame(e, &v1::ExpectedSecrecy::provision, &v1::ExpectedSecrecy::mutable_provision, id);
+      e->set_transfer(transfer);
+    };
     if (outcome != v1::NOT_ALLOWED) {
-      for (int s : c.agency_primary_secrecy[x.recipient_kind]) {
-        v1::ExpectedSecrecy* e = ca->add_recipient_secrecy();
-        Put(e, &v1::ExpectedSecrecy::mutable_provision, c.secrecy[s]->id());
-        e->set_transfer(false);
-      }
+      for (int s : c.agency_primary_secrecy[x.recipient_kind]) expect(c.secrecy[s]->id(), false);
       for (int pi = 0; pi < n; ++pi) {
         const Version* v = (*x.versions)[pi];
         const v1::ProvisionStatus status = ca->provisions(pi).status();
         if (v == nullptr || v->transfers_secrecy < 0 || status == v1::DOES_NOT_APPLY) continue;
         const std::string& tid = c.secrecy[v->transfers_secrecy]->id();
         bool dup = false;
-        for (const v1::ExpectedSecrecy& e : ca->recipient_secrecy()) dup = dup || e.provision() == tid;
+        for (int i = 0; i < n_expected; ++i) dup = dup || Same(expected->Get(i).provision(), tid);
         if (dup) continue;
-        v1::ExpectedSecrecy* e = ca->add_recipient_secrecy();
-        Put(e, &v1::ExpectedSecrecy::mutable_provision, tid);
-        e->set_transfer(true);
+        expect(tid, true);
       }
     }
+    Truncate(expected, n_expected);
   }
   Truncate(out->mutable_categories(), facts.categories_size());
   out->set_outcome(overall);

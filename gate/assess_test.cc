@@ -343,7 +343,7 @@ TEST(Determinism, ReuseAcrossShapesEqualsFresh) {
   }
   // Unknown fields (from parsing newer bytes) anywhere in the reused message
   // do not survive.
-  for (int where = 0; where < 5; ++where) {
+  for (int where = 0; where < 6; ++where) {
     const v1::Facts f = ParseFacts(facts[0]);
     ASSERT_TRUE(AssessInto(Bundled(), f, Day("2026-03-01"), &reused).ok());
     google::protobuf::Message* m = &reused;
@@ -354,6 +354,10 @@ TEST(Determinism, ReuseAcrossShapesEqualsFresh) {
       v1::ProvisionResult* r = reused.mutable_categories(0)->mutable_provisions(3);
       ASSERT_GT(r->findings_size(), 0);
       m = r->mutable_findings(0);
+    }
+    if (where == 5) {
+      ASSERT_GT(reused.categories(0).recipient_secrecy_size(), 0);
+      m = reused.mutable_categories(0)->mutable_recipient_secrecy(0);
     }
     m->GetReflection()->MutableUnknownFields(m)->AddVarint(999, 1);
     ASSERT_TRUE(AssessInto(Bundled(), f, Day("2026-03-01"), &reused).ok());

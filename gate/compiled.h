@@ -233,6 +233,7 @@ struct OutputReflection {
   const google::protobuf::Reflection* result = nullptr;
   const google::protobuf::Reflection* finding = nullptr;
   const google::protobuf::Reflection* claimed_basis = nullptr;
+  const google::protobuf::Reflection* expected_secrecy = nullptr;
 
   void Build() {
     assessment = v1::Assessment::GetReflection();
@@ -240,6 +241,7 @@ struct OutputReflection {
     result = v1::ProvisionResult::GetReflection();
     finding = v1::Finding::GetReflection();
     claimed_basis = v1::ClaimedBasisResult::GetReflection();
+    expected_secrecy = v1::ExpectedSecrecy::GetReflection();
   }
 };
 
