@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -100,6 +102,23 @@ int RunGateRules(const GateRulesOptions& options, std::ostream& out, std::ostrea
   if (!lang.ok()) return Fail(err, lang.status());
   absl::StatusOr<std::unique_ptr<const gate::Rulebook>> rulebook = LoadRulebook(options.rulebook_path);
   if (!rulebook.ok()) return Fail(err, rulebook.status());
+  if (options.json) {
+    // The rulebook's identity and every provision with the version in force
+    // on the date (Protobuf JSON mapping of each, as `gate check --json`).
+    nlohmann::json doc = {{"rulebook", (*rulebook)->proto().id()},
+                          {"edition", (*rulebook)->proto().edition()},
+                          {"digest", (*rulebook)->digest()},
+                          {"date", absl::FormatCivilTime(*date)},
+                          {"provisions", nlohmann::json::array()}};
+    for (const v1::DisclosureProvision& p : gate::RulesInForce(**rulebook, *date)) {
+      std::string one;
+      const auto printed = google::protobuf::util::MessageToJsonString(p, &one);
+      if (!printed.ok()) return Fail(err, absl::InternalError(printed.ToString()));
+      doc["provisions"].push_back(nlohmann::json::parse(one));
+    }
+    out << doc.dump(2) << "\n";
+    return 0;
+  }
   if (options.routes) {
     out << gate::RenderRouteTable(**rulebook, *date,
                                   {"polismyndigheten", "aklagarmyndigheten", "kommun_socialnamnd",
@@ -130,6 +149,7 @@ void AddGateCommands(CLI::App& app, int* exit_code, std::ostream& out, std::ostr
   rules->add_option("--date", rules_options->date, "Date YYYY-MM-DD (default: today)");
   rules->add_option("--lang", rules_options->lang, "sv or en (default sv)");
   rules->add_flag("--routes", rules_options->routes, "Print the route table (Markdown)");
+  rules->add_flag("--json", rules_options->json, "Print the provisions in force as JSON");
   rules->add_option("--rulebook", rules_options->rulebook_path, "Rulebook file (default: bundled)");
   rules->callback([rules_options, exit_code, &out, &err] {
     *exit_code = RunGateRules(*rules_options, out, err);

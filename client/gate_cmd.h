@@ -49,6 +49,7 @@ struct GateRulesOptions {
   std::string date;
   std::string lang = "sv";
   bool routes = false;
+  bool json = false;
   std::string rulebook_path;
 };
 

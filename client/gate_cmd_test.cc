@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -114,6 +116,28 @@ TEST(GateRules, ListsProvisionsInForceAndRoutes) {
   o.routes = true;
   EXPECT_EQ(RunGateRules(o, routes, err), 0);
   EXPECT_THAT(routes.str(), HasSubstr("| Kategori (sekretess) |"));
+}
+
+// --json: every provision, each with only the version in force on the date.
+TEST(GateRules, JsonListsTheVersionInForce) {
+  auto versions_of = [](const std::string& date, const std::string& id) -> int {
+    std::ostringstream out, err;
+    GateRulesOptions o;
+    o.date = date;
+    o.json = true;
+    EXPECT_EQ(RunGateRules(o, out, err), 0) << err.str();
+    const nlohmann::json doc = nlohmann::json::parse(out.str());
+    EXPECT_EQ(doc["date"], date);
+    EXPECT_EQ(doc["digest"].get<std::string>().rfind("sha256:", 0), 0u);
+    for (const auto& p : doc["provisions"]) {
+      if (p["id"] == id) return p.contains("versions") ? static_cast<int>(p["versions"].size()) : 0;
+    }
+    ADD_FAILURE() << id << " not listed";
+    return -1;
+  };
+  EXPECT_EQ(versions_of("2025-11-30", "10:15a"), 0);
+  EXPECT_EQ(versions_of("2025-12-01", "10:15a"), 1);
+  EXPECT_EQ(versions_of("2025-12-01", "10:18a"), 1);
 }
 
 // The CLI11 wiring: the same commands through argv.

@@ -73,7 +73,7 @@ void AddKeygenCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
   static std::string key_name;
   vk->add_option("--pub", pub_path, "Ed25519 public key file (PREFIX.pub from keygen)")->required();
   vk->add_option("--name", key_name, "key name; for a diarium, its origin")->required();
-  vk->callback([exit_code] {
+  vk->callback([exit_code, &flags] {
     absl::StatusOr<crypto::Ed25519PublicKey> key = crypto::ReadEd25519PublicKey(pub_path);
     absl::Status s = key.status();
     if (s.ok()) s = crypto::ValidateNoteKeyName(key_name);
@@ -81,7 +81,12 @@ void AddKeygenCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
       *exit_code = ReportError(s);
       return;
     }
-    std::cout << crypto::NoteVerifier(key_name, *key).VerifierKey() << std::endl;
+    const std::string vkey = crypto::NoteVerifier(key_name, *key).VerifierKey();
+    if (flags.json) {
+      std::cout << nlohmann::json({{"name", key_name}, {"vkey", vkey}}).dump() << std::endl;
+    } else {
+      std::cout << vkey << std::endl;
+    }
     *exit_code = kExitOk;
   });
 }

@@ -475,4 +475,14 @@ std::string RenderRouteTable(const Rulebook& rb, absl::CivilDay date,
   return out;
 }
 
+std::vector<v1::DisclosureProvision> RulesInForce(const Rulebook& rb, absl::CivilDay date) {
+  std::vector<v1::DisclosureProvision> out;
+  for (const internal::Provision& p : rb.compiled().provisions) {
+    v1::DisclosureProvision& d = out.emplace_back(*p.proto);
+    d.clear_versions();
+    if (const Version* v = p.VersionOn(date); v != nullptr) *d.add_versions() = *v->proto;
+  }
+  return out;
+}
+
 }  // namespace sluss::gate

@@ -35,6 +35,11 @@ std::string RenderFinding(const Rulebook& rulebook, const v1::ProvisionResult& r
 // they allow and what they require (⚖ marks judgements).
 std::string RenderRules(const Rulebook& rulebook, absl::CivilDay date, Lang lang);
 
+// The same for machines: every disclosure provision of the rulebook, each
+// with only the version in force on `date` (none if it is not in force), in
+// rulebook order. `sluss gate rules --json` prints it.
+std::vector<v1::DisclosureProvision> RulesInForce(const Rulebook& rulebook, absl::CivilDay date);
+
 // A structural route: `provision` can break `category`'s secrecy towards
 // `recipient_kind` on the date, subject to its conditions. `via_role` is set
 // when the recipient matches only through a role it must have in the case

@@ -183,6 +183,10 @@ TEST_F(CliE2eTest, Route1RequestAttestDiscloseOpenAcknowledge) {
   ProcessResult published = Sluss("frida.revisor", {"audit", "vkey", "--export", exp});
   ASSERT_EQ(published.exit_code, 0) << published.err;
   EXPECT_EQ(published.out, *ReadFile(vkey_file));
+  ProcessResult derived = RunProcess({Bin("sluss"), "--json", "note-vkey", "--pub", *pki_ + "/log-signing.pub",
+                                      "--name", "sluss.dev/diarium"}).value();
+  ASSERT_EQ(derived.exit_code, 0) << derived.err;
+  EXPECT_EQ(nlohmann::json::parse(derived.out)["vkey"].get<std::string>() + "\n", published.out);
   // The export `audit fetch` wrote verifies with Go's x/mod note and tlog.
   absl::StatusOr<std::string> tlogverify = BuildTlogVerify(MakeTempDir("clitlog"));
   ASSERT_TRUE(tlogverify.ok()) << tlogverify.status();
