@@ -27,6 +27,7 @@
 #include "gate/assess.h"
 #include "gate/identifiers.h"
 #include "server/broker/payload_store.h"
+#include "server/broker/projection.h"
 
 namespace sluss::broker {
 namespace {
@@ -164,25 +165,6 @@ class CheckpointNotifier {
   std::thread thread_;
 };
 
-struct OfficerState {
-  v1::OfficerRegistration reg;
-  crypto::Ed25519PublicKey key{};
-  bool revoked = false;
-};
-
-struct CaseState {
-  v1::CaseSummary summary;
-  std::vector<uint64_t> indices;
-  v1::Facts facts;  // broker-completed facts of the opening (no attestations)
-  std::string question_digest, answer_digest;
-  v1::DsseEnvelope question_action, answer_action;
-};
-
-struct IdemState {
-  std::string action_digest;  // SHA-256 of the signed payload
-  uint64_t index = 0;
-};
-
 struct Verified {
   v1::Action action;
   std::string action_digest;
@@ -230,8 +212,8 @@ class Broker::Impl {
     std::string active;
     {
       absl::MutexLock l(&mu_);
-      empty = applied_ == 0;
-      active = active_rulebook_;
+      empty = proj_.applied == 0;
+      active = proj_.active_rulebook;
     }
     std::vector<v1::DiariumEntry> boot;
     if (empty) {
@@ -292,141 +274,7 @@ class Broker::Impl {
   // Applies one log entry to the projection. The only way state changes,
   // live and at replay.
   absl::Status Apply(absl::string_view bytes, uint64_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    v1::DiariumEntry e;
-    if (!e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-      return absl::DataLossError(absl::StrCat("broker: diarium entry ", index, " does not parse"));
-    }
-    ++applied_;
-    const int64_t t = e.time_unix_micros();
-    switch (e.kind_case()) {
-      case v1::DiariumEntry::kAgency:
-        agencies_[AgencyKey(e.agency().agency())] = e.agency();
-        return absl::OkStatus();
-      case v1::DiariumEntry::kOfficer: {
-        OfficerState& o = officers_[e.officer().id()];
-        o.reg = e.officer();
-        auto k = crypto::Ed25519PublicKeyFromBytes(e.officer().signing_key());
-        if (!k.ok()) return absl::DataLossError(absl::StrCat("broker: entry ", index, ": ", k.status().message()));
-        o.key = *k;
-        o.revoked = false;
-        return absl::OkStatus();
-      }
-      case v1::DiariumEntry::kRevocation: {
-        auto it = officers_.find(e.revocation().officer());
-        if (it != officers_.end()) it->second.revoked = true;
-        RecordIdempotency(e.revocation().action(), index);
-        return absl::OkStatus();
-      }
-      case v1::DiariumEntry::kRulebookChunk:
-        return absl::OkStatus();
-      case v1::DiariumEntry::kRulebookActivation:
-        active_rulebook_ = e.rulebook_activation().digest();
-        return absl::OkStatus();
-      case v1::DiariumEntry::kRequest:
-      case v1::DiariumEntry::kSend: {
-        const bool is_send = e.has_send();
-        const v1::CaseOpening& op = is_send ? e.send().opening() : e.request().opening();
-        const v1::DsseEnvelope& action = is_send ? e.send().action() : e.request().action();
-        const v1::Facts& facts = is_send ? e.send().facts() : e.request().facts();
-        const v1::Assessment& assessment = is_send ? e.send().assessment() : e.request().assessment();
-        const std::string& date = is_send ? e.send().decision_date() : e.request().decision_date();
-        absl::StatusOr<v1::Action> a = exchange::ParseActionUnverified(action);
-        if (!a.ok()) return absl::DataLossError(absl::StrCat("broker: entry ", index, ": ", a.status().message()));
-        CaseState& c = cases_[op.case_id()];
-        v1::CaseSummary& s = c.summary;
-        s.set_case_id(op.case_id());
-        *s.mutable_from() = op.from();
-        *s.mutable_to() = op.to();
-        s.set_from_diarienummer(op.from_diarienummer());
-        s.set_to_diarienummer(op.to_diarienummer());
-        *s.mutable_categories() = facts.categories();
-        s.set_opened_unix_micros(t);
-        s.set_updated_unix_micros(t);
-        s.set_outcome(assessment.outcome());
-        c.facts = facts;
-        c.facts.clear_attestations();
-        c.indices.push_back(index);
-        if (is_send) {
-          s.set_kind(a->send().kind() == v1::SendAction::DUTY_NOTICE ? v1::DUTY_NOTICE : v1::OWN_INITIATIVE);
-          s.set_state(v1::DISCLOSED);
-          s.set_summary(a->send().summary());
-          *s.mutable_discloser() = op.from();
-          *s.mutable_recipient() = op.to();
-          c.answer_digest = a->send().envelope_digest();
-          c.answer_action = action;
-        } else {
-          s.set_kind(v1::REQUEST);
-          s.set_state(v1::AWAITING_DECISION);
-          s.set_summary(a->request().summary());
-          *s.mutable_discloser() = op.to();
-          *s.mutable_recipient() = op.from();
-          c.question_digest = a->request().question_digest();
-          c.question_action = action;
-          for (const std::string& j : RequiredJudgements(assessment)) s.add_judgements_required(j);
-        }
-        const std::string year = date.substr(0, 4);
-        ++counters_[AgencyKey(op.from()) + "\n" + year];
-        ++counters_[AgencyKey(op.to()) + "\n" + year];
-        RecordIdempotency(action, index);
-        return absl::OkStatus();
-      }
-      case v1::DiariumEntry::kDecision: {
-        auto it = cases_.find(e.decision().case_id());
-        if (it == cases_.end()) {
-          return absl::DataLossError(absl::StrCat("broker: entry ", index, ": decision on unknown case"));
-        }
-        absl::StatusOr<v1::Action> a = exchange::ParseActionUnverified(e.decision().action());
-        if (!a.ok()) return absl::DataLossError(absl::StrCat("broker: entry ", index, ": ", a.status().message()));
-        CaseState& c = it->second;
-        c.indices.push_back(index);
-        c.summary.set_updated_unix_micros(t);
-        if (a->decide().has_disclose()) {
-          c.summary.set_state(v1::DISCLOSED);
-          c.summary.set_outcome(e.decision().assessment().outcome());
-          c.answer_digest = a->decide().disclose().envelope_digest();
-          c.answer_action = e.decision().action();
-        } else {
-          c.summary.set_state(v1::REFUSED);
-        }
-        RecordIdempotency(e.decision().action(), index);
-        return absl::OkStatus();
-      }
-      case v1::DiariumEntry::kReceipt: {
-        auto it = cases_.find(e.receipt().case_id());
-        if (it == cases_.end()) {
-          return absl::DataLossError(absl::StrCat("broker: entry ", index, ": receipt on unknown case"));
-        }
-        it->second.indices.push_back(index);
-        it->second.summary.set_state(v1::RECEIVED);
-        it->second.summary.set_updated_unix_micros(t);
-        RecordIdempotency(e.receipt().action(), index);
-        return absl::OkStatus();
-      }
-      case v1::DiariumEntry::KIND_NOT_SET:
-        break;
-    }
-    return absl::DataLossError(absl::StrCat("broker: diarium entry ", index, " has no known kind"));
-  }
-
-  void RecordIdempotency(const v1::DsseEnvelope& action, uint64_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    absl::StatusOr<v1::Action> a = exchange::ParseActionUnverified(action);
-    if (!a.ok()) return;
-    IdemState& s = idempotency_[AgencyKey(a->agency()) + "\n" + a->idempotency_key()];
-    s.action_digest = std::string(crypto::AsStringView(crypto::Sha256(action.payload())));
-    s.index = index;
-  }
-
-  static std::vector<std::string> RequiredJudgements(const v1::Assessment& a) {
-    std::set<std::string> out;
-    for (const auto& c : a.categories()) {
-      for (const auto& p : c.provisions()) {
-        if (p.status() != v1::APPLIES_IF_ATTESTED) continue;
-        for (const auto& f : p.findings()) {
-          if (f.reason() == v1::JUDGEMENT_REQUIRED) out.insert(absl::StrCat(p.provision(), "/", f.ref()));
-        }
-      }
-    }
-    return {out.begin(), out.end()};
+    return proj_.Apply(bytes, index);
   }
 
   // ------------------------------------------------------------ checks
@@ -449,7 +297,7 @@ class Broker::Impl {
   }
 
   absl::Status KnownAgency(const Caller& caller) const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    if (agencies_.count(AgencyKey(caller.orgnr, caller.function)) == 0) {
+    if (proj_.agencies.count(AgencyKey(caller.orgnr, caller.function)) == 0) {
       return absl::UnauthenticatedError(absl::StrCat("agency ", caller.orgnr, ":", caller.function,
                                                      " (from the client certificate) is not in the directory"));
     }
@@ -462,7 +310,7 @@ class Broker::Impl {
   }
 
   const v1::AgencyRegistration& AgencyOf(const Caller& c) const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return agencies_.at(AgencyKey(c.orgnr, c.function));
+    return proj_.agencies.at(AgencyKey(c.orgnr, c.function));
   }
 
   // Parses and verifies the signed action (signature outside the lock).
@@ -476,8 +324,8 @@ class Broker::Impl {
     {
       absl::ReaderMutexLock l(&mu_);
       SLUSS_RETURN_IF_ERROR(KnownAgency(caller));
-      auto it = officers_.find(action.officer());
-      if (it == officers_.end()) {
+      auto it = proj_.officers.find(action.officer());
+      if (it == proj_.officers.end()) {
         return absl::UnauthenticatedError(absl::StrCat("action: officer \"", action.officer(),
                                                        "\" is not in the directory"));
       }
@@ -510,7 +358,7 @@ class Broker::Impl {
 
   // Under the lock, after VerifyAction: revocation and time window.
   absl::Status CheckOfficerNow(const Verified& v) const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    const OfficerState& o = officers_.at(v.action.officer());
+    const OfficerState& o = proj_.officers.at(v.action.officer());
     if (o.revoked) {
       return absl::PermissionDeniedError(absl::StrCat("action: the key of officer ", v.action.officer(),
                                                       " has been revoked"));
@@ -629,9 +477,9 @@ class Broker::Impl {
                                                           int year) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto next = [&](const v1::AgencyRef& a) {
       const std::string k = AgencyKey(a) + "\n" + absl::StrCat(year);
-      int seq = std::max(counters_[k], reserved_[k]) + 1;
+      int seq = std::max(proj_.counters[k], reserved_[k]) + 1;
       reserved_[k] = seq;
-      return FormatDiarienummer(agencies_.at(AgencyKey(a)).diarienummer_format(), year, seq);
+      return FormatDiarienummer(proj_.agencies.at(AgencyKey(a)).diarienummer_format(), year, seq);
     };
     std::string f = next(from);
     return {f, next(to)};
@@ -656,8 +504,8 @@ class Broker::Impl {
     {
       absl::MutexLock l(&mu_);
       if (!healthy_) return done(absl::UnavailableError("broker: the diarium has failed; not accepting changes"));
-      auto it = idempotency_.find(shared_v->idem_key);
-      if (it != idempotency_.end()) {
+      auto it = proj_.idempotency.find(shared_v->idem_key);
+      if (it != proj_.idempotency.end()) {
         if (it->second.action_digest != shared_v->action_digest) {
           return done(absl::AlreadyExistsError(absl::StrCat(
               "idempotency key \"", shared_v->action.idempotency_key(),
@@ -810,8 +658,8 @@ class Broker::Impl {
     l.set_case_id(case_id);
     l.set_log_index(index);
     l.set_replayed(replayed);
-    auto it = cases_.find(case_id);
-    if (it != cases_.end()) {
+    auto it = proj_.cases.find(case_id);
+    if (it != proj_.cases.end()) {
       l.set_diarienummer(caller_is_from ? it->second.summary.from_diarienummer()
                                         : it->second.summary.to_diarienummer());
     }
@@ -826,13 +674,13 @@ class Broker::Impl {
         caller, r->idempotency_key(), r->action(), v1::Action::kRequest,
         [this, r, caller](const Verified& v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<Prepared> {
           const v1::RequestAction& ra = v.action.request();
-          const OfficerState& officer = officers_.at(v.action.officer());
+          const OfficerState& officer = proj_.officers.at(v.action.officer());
           if (!HasRole(officer.reg, v1::HANDLAGGARE) && !HasRole(officer.reg, v1::BESLUTSFATTARE)) {
             return absl::PermissionDeniedError(absl::StrCat("officer ", officer.reg.id(),
                                                             " may not make requests (needs role HANDLAGGARE)"));
           }
-          auto to = agencies_.find(AgencyKey(ra.to()));
-          if (to == agencies_.end()) {
+          auto to = proj_.agencies.find(AgencyKey(ra.to()));
+          if (to == proj_.agencies.end()) {
             return absl::NotFoundError(absl::StrCat("request: agency ", AgencyKey(ra.to()), " is not in the directory"));
           }
           const v1::AgencyRegistration& from = AgencyOf(caller);
@@ -854,7 +702,7 @@ class Broker::Impl {
           SLUSS_ASSIGN_OR_RETURN(v1::Assessment assessment, RunGate(facts, day));
           Prepared p;
           p.case_id = exchange::CaseIdFor(from.agency(), v.action.idempotency_key());
-          if (cases_.count(p.case_id) != 0) return absl::AlreadyExistsError("request: case exists");
+          if (proj_.cases.count(p.case_id) != 0) return absl::AlreadyExistsError("request: case exists");
           SLUSS_RETURN_IF_ERROR(CheckEnvelope(r->question(), ra.question_digest(), {&from, &to->second}, &p.payload));
           p.payload_digest = ra.question_digest();
           v1::RequestEntry* re = p.entry.mutable_request();
@@ -895,8 +743,8 @@ class Broker::Impl {
         caller, r->idempotency_key(), r->action(), v1::Action::kDecide,
         [this, r, caller](const Verified& v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<Prepared> {
           const v1::DecideAction& da = v.action.decide();
-          auto it = cases_.find(da.case_id());
-          if (it == cases_.end()) return absl::NotFoundError(absl::StrCat("decide: no case ", da.case_id()));
+          auto it = proj_.cases.find(da.case_id());
+          if (it == proj_.cases.end()) return absl::NotFoundError(absl::StrCat("decide: no case ", da.case_id()));
           const CaseState& c = it->second;
           if (AgencyKey(c.summary.discloser()) != AgencyKey(caller.orgnr, caller.function)) {
             return absl::PermissionDeniedError(absl::StrCat("decide: case ", da.case_id(),
@@ -907,7 +755,7 @@ class Broker::Impl {
                                                               v1::CaseState_Name(c.summary.state()),
                                                               ", not AWAITING_DECISION"));
           }
-          const OfficerState& officer = officers_.at(v.action.officer());
+          const OfficerState& officer = proj_.officers.at(v.action.officer());
           SLUSS_RETURN_IF_ERROR(CheckBeslutsratt(officer.reg, c.summary.categories()));
           Prepared p;
           p.case_id = da.case_id();
@@ -930,8 +778,8 @@ class Broker::Impl {
             }
             SLUSS_ASSIGN_OR_RETURN(v1::Assessment assessment, RunGate(facts, day));
             SLUSS_RETURN_IF_ERROR(RequireAllowed(assessment));
-            const v1::AgencyRegistration& a = agencies_.at(AgencyKey(c.summary.recipient()));
-            const v1::AgencyRegistration& b = agencies_.at(AgencyKey(c.summary.discloser()));
+            const v1::AgencyRegistration& a = proj_.agencies.at(AgencyKey(c.summary.recipient()));
+            const v1::AgencyRegistration& b = proj_.agencies.at(AgencyKey(c.summary.discloser()));
             SLUSS_RETURN_IF_ERROR(CheckEnvelope(r->answer(), da.disclose().envelope_digest(), {&a, &b}, &p.payload));
             p.payload_digest = da.disclose().envelope_digest();
             *de->mutable_facts() = std::move(facts);
@@ -958,10 +806,10 @@ class Broker::Impl {
         caller, r->idempotency_key(), r->action(), v1::Action::kSend,
         [this, r, caller](const Verified& v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<Prepared> {
           const v1::SendAction& sa = v.action.send();
-          const OfficerState& officer = officers_.at(v.action.officer());
+          const OfficerState& officer = proj_.officers.at(v.action.officer());
           SLUSS_RETURN_IF_ERROR(CheckBeslutsratt(officer.reg, sa.facts().categories()));
-          auto to = agencies_.find(AgencyKey(sa.to()));
-          if (to == agencies_.end()) {
+          auto to = proj_.agencies.find(AgencyKey(sa.to()));
+          if (to == proj_.agencies.end()) {
             return absl::NotFoundError(absl::StrCat("send: agency ", AgencyKey(sa.to()), " is not in the directory"));
           }
           const v1::AgencyRegistration& from = AgencyOf(caller);
@@ -993,7 +841,7 @@ class Broker::Impl {
           SLUSS_RETURN_IF_ERROR(RequireAllowed(assessment));
           Prepared p;
           p.case_id = exchange::CaseIdFor(from.agency(), v.action.idempotency_key());
-          if (cases_.count(p.case_id) != 0) return absl::AlreadyExistsError("send: case exists");
+          if (proj_.cases.count(p.case_id) != 0) return absl::AlreadyExistsError("send: case exists");
           SLUSS_RETURN_IF_ERROR(CheckEnvelope(r->content(), sa.envelope_digest(), {&from, &to->second}, &p.payload));
           p.payload_digest = sa.envelope_digest();
           v1::SendEntry* se = p.entry.mutable_send();
@@ -1034,14 +882,14 @@ class Broker::Impl {
         caller, r->idempotency_key(), r->action(), v1::Action::kAcknowledge,
         [this, r, caller](const Verified& v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<Prepared> {
           const v1::AcknowledgeAction& aa = v.action.acknowledge();
-          auto it = cases_.find(aa.case_id());
-          if (it == cases_.end()) return absl::NotFoundError(absl::StrCat("acknowledge: no case ", aa.case_id()));
+          auto it = proj_.cases.find(aa.case_id());
+          if (it == proj_.cases.end()) return absl::NotFoundError(absl::StrCat("acknowledge: no case ", aa.case_id()));
           const CaseState& c = it->second;
           if (AgencyKey(c.summary.recipient()) != AgencyKey(caller.orgnr, caller.function)) {
             return absl::PermissionDeniedError(absl::StrCat("acknowledge: case ", aa.case_id(),
                                                             " discloses nothing to your agency"));
           }
-          const OfficerState& officer = officers_.at(v.action.officer());
+          const OfficerState& officer = proj_.officers.at(v.action.officer());
           if (!HasRole(officer.reg, v1::HANDLAGGARE) && !HasRole(officer.reg, v1::BESLUTSFATTARE)) {
             return absl::PermissionDeniedError(absl::StrCat("officer ", officer.reg.id(), " may not acknowledge"));
           }
@@ -1064,7 +912,7 @@ class Broker::Impl {
         [this, caller](const v1::DiariumEntry& e, uint64_t index, bool replayed) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
           v1::AcknowledgeResponse resp;
           const std::string& id = e.receipt().case_id();
-          bool is_from = cases_.count(id) && AgencyKey(cases_.at(id).summary.from()) ==
+          bool is_from = proj_.cases.count(id) && AgencyKey(proj_.cases.at(id).summary.from()) ==
                                                  AgencyKey(caller.orgnr, caller.function);
           *resp.mutable_logged() = MakeLogged(id, index, replayed, is_from);
           return resp;
@@ -1078,12 +926,12 @@ class Broker::Impl {
     Run<v1::AcknowledgeResponse>(
         caller, r->idempotency_key(), r->action(), v1::Action::kRevokeKey,
         [this, r, caller](const Verified& v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<Prepared> {
-          const OfficerState& admin = officers_.at(v.action.officer());
+          const OfficerState& admin = proj_.officers.at(v.action.officer());
           if (!HasRole(admin.reg, v1::ADMIN)) {
             return absl::PermissionDeniedError(absl::StrCat("officer ", admin.reg.id(), " is not an admin"));
           }
-          auto it = officers_.find(v.action.revoke_key().officer());
-          if (it == officers_.end()) {
+          auto it = proj_.officers.find(v.action.revoke_key().officer());
+          if (it == proj_.officers.end()) {
             return absl::NotFoundError(absl::StrCat("revoke: no officer ", v.action.revoke_key().officer()));
           }
           if (AgencyKey(it->second.reg.agency()) != AgencyKey(caller.orgnr, caller.function)) {
@@ -1123,8 +971,8 @@ class Broker::Impl {
     {
       absl::ReaderMutexLock l(&mu_);
       SLUSS_RETURN_IF_ERROR(KnownAgency(caller));
-      auto it = cases_.find(req.case_id());
-      if (it == cases_.end()) return absl::NotFoundError(absl::StrCat("no case ", req.case_id()));
+      auto it = proj_.cases.find(req.case_id());
+      if (it == proj_.cases.end()) return absl::NotFoundError(absl::StrCat("no case ", req.case_id()));
       const CaseState& c = it->second;
       const std::string me = AgencyKey(caller.orgnr, caller.function);
       if (me != AgencyKey(c.summary.from()) && me != AgencyKey(c.summary.to())) {
@@ -1155,7 +1003,7 @@ class Broker::Impl {
     SLUSS_RETURN_IF_ERROR(KnownAgency(caller));
     const std::string me = AgencyKey(caller.orgnr, caller.function);
     v1::InboxResponse resp;
-    for (const auto& [id, c] : cases_) {
+    for (const auto& [id, c] : proj_.cases) {
       const auto& s = c.summary;
       if ((s.state() == v1::AWAITING_DECISION && AgencyKey(s.discloser()) == me) ||
           (s.state() == v1::DISCLOSED && AgencyKey(s.recipient()) == me)) {
@@ -1170,7 +1018,7 @@ class Broker::Impl {
     SLUSS_RETURN_IF_ERROR(KnownAgency(caller));
     const std::string me = AgencyKey(caller.orgnr, caller.function);
     v1::OutboxResponse resp;
-    for (const auto& [id, c] : cases_) {
+    for (const auto& [id, c] : proj_.cases) {
       if (AgencyKey(c.summary.from()) == me) *resp.add_cases() = c.summary;
     }
     return resp;
@@ -1182,8 +1030,8 @@ class Broker::Impl {
     {
       absl::ReaderMutexLock l(&mu_);
       SLUSS_RETURN_IF_ERROR(KnownAgency(caller));
-      auto it = cases_.find(req.case_id());
-      if (it == cases_.end()) return absl::NotFoundError(absl::StrCat("no case ", req.case_id()));
+      auto it = proj_.cases.find(req.case_id());
+      if (it == proj_.cases.end()) return absl::NotFoundError(absl::StrCat("no case ", req.case_id()));
       const std::string me = AgencyKey(caller.orgnr, caller.function);
       if (me != AgencyKey(it->second.summary.from()) && me != AgencyKey(it->second.summary.to()) &&
           !IsAuditor(caller)) {
@@ -1205,15 +1053,15 @@ class Broker::Impl {
     absl::ReaderMutexLock l(&mu_);
     SLUSS_RETURN_IF_ERROR(KnownAgency(caller));
     v1::ListAgenciesResponse resp;
-    for (const auto& [k, a] : agencies_) *resp.add_agencies() = a;
+    for (const auto& [k, a] : proj_.agencies) *resp.add_agencies() = a;
     return resp;
   }
 
   absl::StatusOr<v1::GetOfficerResponse> GetOfficer(const Caller& caller, const v1::GetOfficerRequest& req) const {
     absl::ReaderMutexLock l(&mu_);
     SLUSS_RETURN_IF_ERROR(KnownAgency(caller));
-    auto it = officers_.find(req.id());
-    if (it == officers_.end()) return absl::NotFoundError(absl::StrCat("no officer ", req.id()));
+    auto it = proj_.officers.find(req.id());
+    if (it == proj_.officers.end()) return absl::NotFoundError(absl::StrCat("no officer ", req.id()));
     v1::GetOfficerResponse resp;
     *resp.mutable_officer() = it->second.reg;
     resp.set_revoked(it->second.revoked);
@@ -1300,26 +1148,7 @@ class Broker::Impl {
 
   std::string CanonicalProjection() const {
     absl::ReaderMutexLock l(&mu_);
-    std::string out;
-    google::protobuf::TextFormat::Printer printer;
-    printer.SetSingleLineMode(true);
-    auto text = [&](const google::protobuf::Message& m) {
-      std::string s;
-      printer.PrintToString(m, &s);
-      return s;
-    };
-    absl::StrAppend(&out, "applied ", applied_, "\nrulebook ", active_rulebook_, "\n");
-    for (const auto& [k, a] : agencies_) absl::StrAppend(&out, "agency ", k, " ", text(a), "\n");
-    for (const auto& [k, o] : officers_) absl::StrAppend(&out, "officer ", k, " revoked=", o.revoked, " ", text(o.reg), "\n");
-    for (const auto& [k, c] : cases_) {
-      absl::StrAppend(&out, "case ", k, " ", text(c.summary), " facts ", text(c.facts), " q ", Hex(c.question_digest),
-                      " a ", Hex(c.answer_digest), " idx ", absl::StrJoin(c.indices, ","), "\n");
-    }
-    for (const auto& [k, i] : idempotency_) {
-      absl::StrAppend(&out, "idem ", absl::StrReplaceAll(k, {{"\n", " "}}), " ", Hex(i.action_digest), " ", i.index, "\n");
-    }
-    for (const auto& [k, n] : counters_) absl::StrAppend(&out, "counter ", absl::StrReplaceAll(k, {{"\n", " "}}), " ", n, "\n");
-    return out;
+    return proj_.Canonical();
   }
 
   bool healthy() const {
@@ -1341,13 +1170,7 @@ class Broker::Impl {
 
   mutable absl::Mutex mu_;
   bool healthy_ ABSL_GUARDED_BY(mu_) = true;
-  uint64_t applied_ ABSL_GUARDED_BY(mu_) = 0;
-  std::string active_rulebook_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, v1::AgencyRegistration> agencies_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, OfficerState> officers_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, CaseState> cases_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, IdemState> idempotency_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, int> counters_ ABSL_GUARDED_BY(mu_);
+  Projection proj_ ABSL_GUARDED_BY(mu_);
   // Live only (not part of the projection):
   std::map<std::string, int> reserved_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);
