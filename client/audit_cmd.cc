@@ -15,7 +15,13 @@
 #include "absl/time/time.h"
 #include "base/file.h"
 #include "base/status_macros.h"
+#include "client/audit_decode.h"
+#include "client/audit_entries.h"
+#include "client/audit_offline_cmd.h"
+#include "client/progress.h"
 #include "crypto/hash.h"
+#include "exchange/action.h"
+#include "sluss/v1/diarium_entry.pb.h"
 #include "storage/checkpoint.h"
 #include "storage/merkle.h"
 #include "storage/tile_audit.h"
@@ -84,36 +90,30 @@ absl::Status WriteOutput(const std::string& path, absl::string_view data, std::o
   return WriteFileAtomically(path, data, 0644, /*overwrite=*/true);
 }
 
-class ProgressBar {
- public:
-  explicit ProgressBar(std::ostream& err) : err_(err), start_(absl::Now()) {}
-  void Update(uint64_t done, uint64_t total) {
-    constexpr int kWidth = 30;
-    const double frac = total == 0 ? 1.0 : static_cast<double>(done) / static_cast<double>(total);
-    const int filled = static_cast<int>(frac * kWidth);
-    const double secs = absl::ToDoubleSeconds(absl::Now() - start_);
-    err_ << "\r[" << std::string(static_cast<size_t>(filled), '#')
-         << std::string(static_cast<size_t>(kWidth - filled), '.') << "] "
-         << absl::StrFormat("%3.0f%%  ", frac * 100) << Thousands(done) << " / " << Thousands(total)
-         << " entries";
-    if (secs > 0.2) err_ << absl::StrFormat("  %s/s", Thousands(static_cast<uint64_t>(done / secs)));
-    err_ << "\033[K" << std::flush;
-  }
-  void Clear() { err_ << "\r\033[K" << std::flush; }
-
- private:
-  std::ostream& err_;
-  const absl::Time start_;
+// A problem of the tree (storage::AuditTiles) or of an entry (AuditSlussEntries).
+struct Finding {
+  uint64_t index = 0;
+  std::string kind, path, message;
 };
 
-nlohmann::json ProblemJson(const AuditProblem& p) {
-  return {{"index", p.index},
-          {"kind", std::string(storage::AuditProblemKindName(p.kind))},
-          {"path", p.path},
-          {"message", p.message}};
+// Tree problems first at an equal index (an altered entry explains the rest).
+std::vector<Finding> Findings(const AuditReport& r, const EntryAuditReport& e) {
+  std::vector<Finding> out;
+  for (const auto& p : r.problems) {
+    out.push_back({p.index, std::string(storage::AuditProblemKindName(p.kind)), p.path, p.message});
+  }
+  for (const auto& p : e.problems) out.push_back({p.index, p.kind, "", p.message});
+  std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) { return a.index < b.index; });
+  return out;
 }
 
-void PrintVerifyJson(const AuditReport& r, const TrustedKeys& trust, std::ostream& out) {
+nlohmann::json ProblemJson(const Finding& p) {
+  return {{"index", p.index}, {"kind", p.kind}, {"path", p.path}, {"message", p.message}};
+}
+
+void PrintVerifyJson(const AuditReport& r, const EntryAuditReport& e, const TrustedKeys& trust,
+                     std::ostream& out) {
+  const std::vector<Finding> findings = Findings(r, e);
   const double secs = absl::ToDoubleSeconds(r.elapsed);
   nlohmann::json keys = nlohmann::json::array();
   for (const auto& k : trust.keys) keys.push_back(k.VerifierKey());
@@ -126,9 +126,9 @@ void PrintVerifyJson(const AuditReport& r, const TrustedKeys& trust, std::ostrea
                            {"matches", c.matches}});
   }
   nlohmann::json problems = nlohmann::json::array();
-  for (const auto& p : r.problems) problems.push_back(ProblemJson(p));
+  for (const auto& p : findings) problems.push_back(ProblemJson(p));
   nlohmann::json j = {
-      {"ok", r.ok()},
+      {"ok", r.ok() && e.ok()},
       {"source", r.source},
       {"trust", {{"from", trust.from}, {"independent", !trust.from_source}, {"keys", keys}}},
       {"size", r.size},
@@ -141,14 +141,18 @@ void PrintVerifyJson(const AuditReport& r, const TrustedKeys& trust, std::ostrea
       {"elapsed_seconds", secs},
       {"entries_per_second", secs > 0 ? static_cast<double>(r.entries_read) / secs : 0.0},
       {"checkpoints", checkpoints},
-      {"first_bad_index", r.problems.empty() ? nlohmann::json() : nlohmann::json(r.problems[0].index)},
+      {"entries_checked", e.entries_checked},
+      {"signatures_verified", e.signatures_verified},
+      {"first_bad_index", findings.empty() ? nlohmann::json() : nlohmann::json(findings[0].index)},
       {"problems", problems},
-      {"problems_omitted", r.problems_omitted},
+      {"problems_omitted", r.problems_omitted + e.problems_omitted},
   };
   out << j.dump(2) << std::endl;
 }
 
-void PrintVerifyText(const AuditReport& r, const TrustedKeys& trust, std::ostream& out) {
+void PrintVerifyText(const AuditReport& r, const EntryAuditReport& e, const TrustedKeys& trust,
+                     std::ostream& out) {
+  const std::vector<Finding> findings = Findings(r, e);
   const double secs = absl::ToDoubleSeconds(r.elapsed);
   out << "source:      " << r.source << "\n";
   for (const auto& k : trust.keys) {
@@ -171,21 +175,23 @@ void PrintVerifyText(const AuditReport& r, const TrustedKeys& trust, std::ostrea
                                                                      static_cast<double>(r.entries_read) / secs)
                                                                : 0))
       << "\n";
-  if (r.ok()) {
+  out << "officers:    " << Thousands(e.signatures_verified) << " signatures checked against the keys "
+      << "registered before each entry; references of " << Thousands(e.entries_checked) << " entries checked\n";
+  if (r.ok() && e.ok()) {
     out << "OK: every entry, tile and checkpoint verifies; entries [0, " << Thousands(r.proven_size)
         << ") are proven by the checkpoint"
         << (r.checkpoints.size() > 1 ? ", and each older checkpoint is consistent with it" : "")
         << "\n";
+    out << "OK: every officer signature verifies with a key registered earlier in the log, and every "
+           "entry references only earlier entries\n";
     return;
   }
-  const AuditProblem& first = r.problems.front();
-  out << "FAILED: first bad entry " << first.index << " ("
-      << storage::AuditProblemKindName(first.kind) << "); entries [0, " << Thousands(r.proven_size)
-      << ") are proven\n";
-  for (const auto& p : r.problems) {
-    out << absl::StrFormat("  %d  %s  %s\n", p.index, storage::AuditProblemKindName(p.kind), p.message);
-  }
-  if (r.problems_omitted > 0) out << "  … and " << r.problems_omitted << " more\n";
+  const Finding& first = findings.front();
+  out << "FAILED: first bad entry " << first.index << " (" << first.kind << "); entries [0, "
+      << Thousands(r.proven_size) << ") are proven\n";
+  for (const auto& p : findings) out << absl::StrFormat("  %d  %s  %s\n", p.index, p.kind, p.message);
+  const uint64_t omitted = r.problems_omitted + e.problems_omitted;
+  if (omitted > 0) out << "  … and " << omitted << " more\n";
 }
 
 std::string HexDump(absl::string_view bytes, size_t limit) {
@@ -259,18 +265,33 @@ int RunAuditVerify(const AuditVerifyOptions& options, std::ostream& out, std::os
   audit.threads = options.threads;
   std::optional<ProgressBar> bar;
   if (options.progress) {
-    bar.emplace(err);
+    bar.emplace(err, "tree");
     audit.progress = [&bar](uint64_t done, uint64_t total) { bar->Update(done, total); };
   }
   absl::StatusOr<AuditReport> report = storage::AuditTiles(**source, trust->keys, audit);
   if (bar) bar->Clear();
   if (!report.ok()) return Fail(err, report.status());
-  if (options.json) {
-    PrintVerifyJson(*report, *trust, out);
-  } else {
-    PrintVerifyText(*report, *trust, out);
+  // Officer signatures and references, over the entries the tree proved.
+  EntryAuditReport entries;
+  if (report->proven_size > 0) {
+    EntryAuditOptions eo;
+    eo.threads = options.threads;
+    eo.hint_size = report->checkpoints.empty() ? 0 : report->checkpoints.back().size;
+    if (options.progress) {
+      bar.emplace(err, "signatures");
+      eo.progress = [&bar](uint64_t done, uint64_t total) { bar->Update(done, total); };
+    }
+    absl::StatusOr<EntryAuditReport> e = AuditSlussEntries(**source, report->proven_size, eo);
+    if (bar) bar->Clear();
+    if (!e.ok()) return Fail(err, e.status());
+    entries = *std::move(e);
   }
-  return report->ok() ? kExitOk : kExitVerifyFailed;
+  if (options.json) {
+    PrintVerifyJson(*report, entries, *trust, out);
+  } else {
+    PrintVerifyText(*report, entries, *trust, out);
+  }
+  return report->ok() && entries.ok() ? kExitOk : kExitVerifyFailed;
 }
 
 int RunAuditProve(const AuditProveOptions& options, std::ostream& out, std::ostream& err) {
@@ -316,6 +337,8 @@ int RunAuditEntry(const AuditEntryOptions& options, std::ostream& out, std::ostr
   const std::string bundle = storage::EntryBundlePath(n, storage::BundleWidth(o->log->size(), n));
   const std::string sha = crypto::ToHex(crypto::AsStringView(crypto::Sha256(*entry)));
   const std::string leaf = storage::HashToBase64(storage::LeafHash(*entry));
+  v1::DiariumEntry decoded;
+  const bool parses = decoded.ParseFromString(*entry) && decoded.kind_case() != v1::DiariumEntry::KIND_NOT_SET;
   if (options.json) {
     nlohmann::json j = {{"index", options.index},
                         {"tree_size", o->log->size()},
@@ -325,17 +348,29 @@ int RunAuditEntry(const AuditEntryOptions& options, std::ostream& out, std::ostr
                         {"sha256", sha},
                         {"leaf_hash", leaf},
                         {"bytes_base64", absl::Base64Escape(*entry)}};
+    // The Protobuf JSON mapping of the entry and of the signed action in it.
+    absl::StatusOr<std::string> ej = parses ? ToProtoJson(decoded) : absl::StatusOr<std::string>("null");
+    j["entry"] = ej.ok() ? nlohmann::json::parse(*ej, nullptr, false) : nlohmann::json();
+    if (const v1::DsseEnvelope* env = parses ? SignedEnvelope(decoded) : nullptr) {
+      absl::StatusOr<v1::Action> a = exchange::ParseActionUnverified(*env);
+      absl::StatusOr<std::string> aj = a.ok() ? ToProtoJson(*a) : absl::StatusOr<std::string>("null");
+      j["signed_action"] = aj.ok() ? nlohmann::json::parse(*aj, nullptr, false) : nlohmann::json();
+    }
     out << j.dump(2) << std::endl;
     return kExitOk;
   }
-  out << "entry:   " << options.index << " of " << Thousands(o->log->size())
+  out << "entry:         " << options.index << " of " << Thousands(o->log->size())
       << " (proven: its inclusion proof verifies against the checkpoint)\n"
-      << "bundle:  " << bundle << "\n"
-      << "length:  " << entry->size() << " bytes\n"
-      << "sha256:  " << sha << "\n"
-      << "leaf:    " << leaf << "\n"
-      << "bytes:   (raw; decoding of sluss.v1 entries comes with the broker's entry messages)\n"
-      << HexDump(*entry, 512);
+      << "bundle:        " << bundle << "\n"
+      << "length:        " << entry->size() << " bytes\n"
+      << "sha256:        " << sha << "\n"
+      << "leaf:          " << leaf << "\n";
+  if (parses) {
+    out << EntryTable(decoded);
+  } else {
+    out << "bytes:         (not a sluss.v1.DiariumEntry; raw bytes follow, all of them with --raw)\n"
+        << HexDump(*entry, 512);
+  }
   return kExitOk;
 }
 
@@ -456,6 +491,8 @@ void AddAuditCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code, s
     entry->json = *entry_json || flags.json;
     *exit_code = RunAuditEntry(*entry, out, err);
   });
+
+  AddAuditOfflineCommands(*audit, flags, exit_code, out, err, tty);  // replay, export
 
   auto vkey = std::make_shared<AuditVkeyOptions>();
   auto vkey_json = std::make_shared<bool>(false);

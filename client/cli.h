@@ -7,7 +7,8 @@
 //   permission denied) · 4 not found · 5 server unavailable ·
 //   6 invalid input or failed precondition (the server refused the content) ·
 //   7 verification failed (the log, a proof or a checkpoint does not verify:
-//     kDataLoss)
+//     kDataLoss) · 8 audit findings (`audit replay` found a disclosure the
+//     rules did not allow, a missing attestation or a differing outcome)
 #ifndef SLUSS_CLIENT_CLI_H_
 #define SLUSS_CLIENT_CLI_H_
 
@@ -29,6 +30,7 @@ enum ExitCode : int {
   kExitUnavailable = 5,
   kExitRefused = 6,
   kExitVerifyFailed = 7,
+  kExitAuditFindings = 8,
 };
 
 struct GlobalFlags {

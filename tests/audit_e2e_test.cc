@@ -210,7 +210,10 @@ TEST_F(AuditE2eTest, ProofsVerifyWithStorage) {
   EXPECT_THAT(r.err, HasSubstr("wrote the inclusion proof of entry 517 in the tree of size 1000"));
   ProcessResult raw = Audit({"entry", "--export", export_, "--vkey", vkey_, "--index", "517", "--raw"});
   ASSERT_EQ(raw.exit_code, 0) << raw.err;
-  EXPECT_THAT(raw.out, StartsWith("entry 517 "));
+  const std::string bundle = *ReadFile(File("tile/entries/002"));
+  const size_t at = EntryOffset(bundle, 517);
+  const size_t len = (static_cast<uint8_t>(bundle[at]) << 8) | static_cast<uint8_t>(bundle[at + 1]);
+  EXPECT_EQ(raw.out, bundle.substr(at + 2, len));  // verbatim
   auto keys = storage::ParseVerifierKeys(vkey_, "vkey");
   ASSERT_TRUE(keys.ok());
   EXPECT_TRUE(storage::VerifyInclusionProofFile(*ReadFile(proof), raw.out,
@@ -235,15 +238,32 @@ TEST_F(AuditE2eTest, ProofsVerifyWithStorage) {
 TEST_F(AuditE2eTest, EntryAndVkey) {
   ProcessResult r = Audit({"entry", "--export", export_, "--vkey", vkey_, "--index", "3"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("entry:   3 of 1,000 (proven"));
-  EXPECT_THAT(r.out, HasSubstr("bundle:  tile/entries/000"));
-  EXPECT_THAT(r.out, HasSubstr("|entry 3 "));
+  EXPECT_THAT(r.out, HasSubstr("entry:         3 of 1,000 (proven"));
+  EXPECT_THAT(r.out, HasSubstr("bundle:        tile/entries/000"));
+  // Decoded: entries 0-2 register agencies, 3-7 officers, 8-9 the rulebook.
+  EXPECT_THAT(r.out, HasSubstr("kind:          officer registration\n"
+                               "officer:       anna.handlaggare of 212000-0142/socialtjanst\n"
+                               "roles:         HANDLAGGARE\n"));
+  r = Audit({"entry", "--export", export_, "--vkey", vkey_, "--index", "10"});
+  EXPECT_THAT(r.out, HasSubstr("kind:          request\n"));
+  EXPECT_THAT(r.out, HasSubstr("from:          202100-0076/polis  diarienummer A1-2026\n"));
+  EXPECT_THAT(r.out, HasSubstr("officer:       cecilia.utredare of 202100-0076/polis, signed"));
+  EXPECT_THAT(r.out, HasSubstr("gate:          ALLOWED_IF_ATTESTED on 2026-03-02 under sluss-osl"));
+  EXPECT_THAT(r.out, HasSubstr("  10:18a APPLIES_IF_ATTESTED — needs konkret_risk, inte_olampligt\n"));
   r = Audit({"entry", "--export", export_, "--vkey", vkey_, "--index", "999", "--json"});
   nlohmann::json j = nlohmann::json::parse(r.out);
   std::string bytes;
   ASSERT_TRUE(absl::Base64Unescape(j["bytes_base64"].get<std::string>(), &bytes));
   EXPECT_EQ(j["length"], bytes.size());
   EXPECT_EQ(j["bundle"], "tile/entries/003.p/232");
+  // The Protobuf JSON mapping of the entry and of the action its officer signed.
+  EXPECT_TRUE(j["entry"].contains("timeUnixMicros")) << r.out;
+  EXPECT_EQ(j["signed_action"]["agency"]["orgnr"].is_string(), true) << r.out;
+  r = Audit({"entry", "--export", export_, "--vkey", vkey_, "--index", "11", "--json"});
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["entry"]["decision"]["assessment"]["outcome"], "ALLOWED") << r.out;
+  EXPECT_EQ(j["signed_action"]["officer"], "bo.beslutsfattare");
+  EXPECT_EQ(j["signed_action"]["decide"]["disclose"]["attestations"][0]["judgement"], "konkret_risk");
 
   r = Audit({"vkey", "--export", export_});
   EXPECT_EQ(r.exit_code, 0);

@@ -197,7 +197,14 @@ TEST_F(CliE2eTest, Route1RequestAttestDiscloseOpenAcknowledge) {
   ASSERT_EQ(Sluss("frida.revisor", {"audit", "fetch", "--out", exp}).exit_code, 0);
   ProcessResult again = Sluss("frida.revisor", {"--json", "audit", "verify", "--export", exp});
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
-  Json(again);
+  EXPECT_GE(Json(again)["signatures_verified"], 4);  // 2 requests, the decision, the receipt
+  // Replaying the real log: the broker's state rebuilt, every assessment re-run.
+  ProcessResult replay = Sluss("frida.revisor", {"--json", "audit", "replay", "--export", exp});
+  EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
+  nlohmann::json rj = Json(replay);
+  EXPECT_EQ(rj["ok"], true);
+  EXPECT_GE(rj["disclosures"], 1);
+  EXPECT_GE(rj["assessments"], 3);
   // A handläggare may not fetch the log.
   EXPECT_EQ(Sluss("cecilia.utredare", {"audit", "fetch", "--out", MakeTempDir("clinot")}).exit_code, 3);
 }
