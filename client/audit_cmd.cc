@@ -442,11 +442,16 @@ void AddAuditCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code, s
       return;
     }
     if (flags.json) {
-      out << "{\"size\": " << r->size << ", \"fetched\": " << r->fetched << ", \"export\": \"" << *fetch_dir
+      out << "{\"size\": " << r->size << ", \"fetched\": " << r->fetched << ", \"repaired\": " << r->repaired
+          << ", \"export\": \"" << *fetch_dir
           << "\"}\n";
     } else {
       out << "fetched " << r->fetched << " tiles and bundles; " << *fetch_dir << " holds the log's " << r->size
           << " entries (verify with: sluss audit verify --export " << *fetch_dir << ")\n";
+      if (r->repaired > 0 || r->removed_temp > 0) {
+        out << "an earlier run was interrupted: " << r->removed_temp << " temporary files removed, " << r->repaired
+            << " damaged files fetched again\n";
+      }
     }
     *exit_code = kExitOk;
   });

@@ -108,9 +108,12 @@ int RunAuditVkey(const AuditVkeyOptions& options, std::ostream& out, std::ostrea
 // The previous checkpoint is kept under checkpoints/ (so `verify` checks
 // consistency with it) and full tiles already present are not fetched
 // again; the checkpoint is written last.
+// Crash safety and the checks on resume: client/audit_fetch.h.
 struct FetchResult {
-  uint64_t size = 0;     // entries in the fetched tree
-  uint64_t fetched = 0;  // tiles and bundles downloaded this time
+  uint64_t size = 0;          // entries in the fetched tree
+  uint64_t fetched = 0;       // tiles and bundles downloaded this time
+  uint64_t repaired = 0;      // files kept from a previous run that failed the check, fetched again
+  uint64_t removed_temp = 0;  // temporary files of an interrupted run, removed
 };
 absl::StatusOr<FetchResult> FetchExport(SlussClient& client, const std::string& dir);
 
