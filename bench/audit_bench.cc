@@ -1,25 +1,27 @@
 // audit_bench: the figures of docs/PERFORMANCE.md "Audit (client/)" — the
-// throughput of `sluss audit verify` (storage::AuditTiles, the code the CLI
-// runs) on a 1,000,000-entry export, beside ceilings measured in the same
-// run:
+// throughput of `sluss audit verify` (storage::AuditTiles for the tree,
+// then client::AuditSlussEntries for every officer signature and
+// reference: the code the CLI runs) on a 1,000,000-entry export of a
+// synthetic Sluss log (tests/support/sluss_log.h: the directory, the
+// rulebook, then requests, decisions and receipts, each signed by its
+// officer — 99.99 % of the entries carry one Ed25519 signature), beside a
+// ceiling measured in the same run:
 //   (a) SHA-256 tree hashing of the same entries, from memory, on all
 //       threads: every leaf hash and every node hash, nothing else;
-//   (b) Ed25519 verifications per second (libsodium), one thread and all
-//       threads at once — the cost of the officer signature checks that
-//       come once the broker defines its entries.
+//   (b) Ed25519 verifications per second (libsodium) of messages as long as
+//       the entries' signed payloads (PAE), on one thread, x cores;
+//   ceiling = entries / (entries / (a) + signatures / (b x cores)).
 //
 //   cmake --preset release && cmake --build build/release -j2 --target audit_bench
 //   build/release/bin/audit_bench [--dir=var/audit-bench] [--entries=1000000]
-//                                 [--min-bytes=300] [--max-bytes=600] [--rounds=3]
-//                                 [--threads=2]
+//                                 [--rounds=3] [--threads=2]
 //
 // The export is built with storage::Diarium (AppendAsync, groups of up to
-// 65,536) under --dir and removed at the end. Entry sizes are uniform in
-// [min-bytes, max-bytes] with random content. Ceiling (a) and the audit run
-// alternately, --rounds times each; medians are reported. The export is in
-// the page cache when it is audited (it was just written; the machine has
-// far more memory than the export), so this measures the CPU work and the
-// file-system calls, not the disk.
+// 65,536) under --dir and removed at the end. The ceilings and the audit
+// run alternately, --rounds times each; medians are reported, and process
+// CPU time beside wall time (the machine is shared). The export is in the
+// page cache when it is audited (it was just written), so this measures
+// the CPU work and the file-system calls, not the disk.
 #include <unistd.h>
 
 #include <algorithm>
@@ -47,6 +49,9 @@
 #include "storage/tile_audit.h"
 #include "storage/tile_source.h"
 #include "storage/tiles.h"
+#include "client/audit_entries.h"
+#include "crypto/dsse.h"
+#include "tests/support/sluss_log.h"
 
 namespace {
 
@@ -56,8 +61,6 @@ using storage::Hash;
 struct Flags {
   std::string dir = "var/audit-bench";
   uint64_t entries = 1'000'000;
-  size_t min_bytes = 300;
-  size_t max_bytes = 600;
   int rounds = 3;
   int threads = 2;
 };
@@ -76,10 +79,6 @@ Flags ParseFlags(int argc, char** argv) {
       f.dir = std::string(*v_dir);
     } else if (auto v_entries = val("entries")) {
       ok = absl::SimpleAtoi(*v_entries, &f.entries);
-    } else if (auto v_min = val("min-bytes")) {
-      ok = absl::SimpleAtoi(*v_min, &f.min_bytes);
-    } else if (auto v_max = val("max-bytes")) {
-      ok = absl::SimpleAtoi(*v_max, &f.max_bytes);
     } else if (auto v_rounds = val("rounds")) {
       ok = absl::SimpleAtoi(*v_rounds, &f.rounds);
     } else if (auto v_threads = val("threads")) {
@@ -127,23 +126,20 @@ std::vector<crypto::NoteVerifier> BuildExport(const Flags& f, const std::string&
   o.max_group_bytes = size_t{64} << 20;
   auto d = storage::Diarium::Open(o, db);
   Check(d.status(), "opening the diarium");
-  std::mt19937_64 rng(20261122);
-  std::uniform_int_distribution<size_t> len(f.min_bytes, f.max_bytes);
+  auto gen = testing::SlussLogGenerator::Create({});
+  Check(gen.status(), "the log generator");
+  auto next = testing::SlussLogStream(**gen, f.entries);
   absl::Mutex mu;
   uint64_t in_flight = 0;
   absl::Status first_error;
   const absl::Time start = absl::Now();
   *bytes = 0;
-  for (uint64_t i = 0; i < f.entries; ++i) {
-    std::string e(len(rng), '\0');
-    for (size_t j = 0; j < e.size(); j += 8) {
-      const uint64_t r = rng();
-      std::memcpy(e.data() + j, &r, std::min<size_t>(8, e.size() - j));
-    }
+  std::string e;
+  while (next(&e)) {
     *bytes += e.size();
     {
       absl::MutexLock l(&mu);
-      auto room = [&in_flight]() { return in_flight < 200'000; };
+      auto room = [&in_flight]() { return in_flight < 100'000; };
       mu.Await(absl::Condition(&room));
       ++in_flight;
     }
@@ -152,6 +148,7 @@ std::vector<crypto::NoteVerifier> BuildExport(const Flags& f, const std::string&
       --in_flight;
       if (!r.ok() && first_error.ok()) first_error = r.status();
     });
+    e.clear();
   }
   Check((*d)->AwaitCheckpoint(f.entries, absl::Minutes(10)).status(), "awaiting the checkpoint");
   Check(first_error, "appending");
@@ -202,10 +199,11 @@ double HashCeiling(const std::vector<std::vector<absl::string_view>>& bundles, u
   return static_cast<double>(n) / s;
 }
 
-// Ceiling (b): Ed25519 verifies/s of a 400-byte message on `threads` threads.
-double Ed25519Rate(int threads, absl::Duration d) {
+// Ceiling (b): Ed25519 verifies/s of a `len`-byte message on `threads` threads.
+double Ed25519Rate(int threads, absl::Duration d, size_t len, double* cpu_per_verify = nullptr) {
+  const double cpu0 = CpuSeconds();
   auto key = crypto::Ed25519SigningKey::FromSeed(std::string(32, '\x07'));
-  const std::string msg(400, 'm');
+  const std::string msg(len, 'm');
   const crypto::Ed25519Signature sig = key->Sign(msg);
   const crypto::Ed25519PublicKey pk = key->public_key();
   std::atomic<uint64_t> total{0};
@@ -227,6 +225,7 @@ double Ed25519Rate(int threads, absl::Duration d) {
   absl::SleepFor(d);
   stop = true;
   for (auto& t : ts) t.join();
+  if (cpu_per_verify != nullptr) *cpu_per_verify = (CpuSeconds() - cpu0) / static_cast<double>(total.load());
   return static_cast<double>(total.load()) / absl::ToDoubleSeconds(absl::Now() - start);
 }
 
@@ -257,66 +256,94 @@ int main(int argc, char** argv) {
     Check(storage::ParseEntryBundle(path, blobs[k], k * storage::kTileWidth, w, &bundles[k]), "parsing");
   }
 
+  // The signatures the audit checks, and their signed messages' mean length.
+  uint64_t signatures = 0, pae_bytes = 0;
+  for (const auto& b : bundles) {
+    for (absl::string_view e : b) {
+      v1::DiariumEntry entry;
+      if (!entry.ParseFromArray(e.data(), static_cast<int>(e.size()))) continue;
+      const v1::DsseEnvelope* env = entry.has_request()    ? &entry.request().action()
+                                    : entry.has_decision() ? &entry.decision().action()
+                                    : entry.has_send()     ? &entry.send().action()
+                                    : entry.has_receipt()  ? &entry.receipt().action()
+                                    : entry.has_revocation() ? &entry.revocation().action()
+                                                             : nullptr;
+      if (env == nullptr) continue;
+      ++signatures;
+      pae_bytes += crypto::DssePae(env->payload_type(), env->payload()).size();
+    }
+  }
+  const size_t pae_len = static_cast<size_t>(pae_bytes / std::max<uint64_t>(signatures, 1));
+  std::printf("%" PRIu64 " signed entries of %" PRIu64 " (%.2f %%), signed messages %zu B on average\n", signatures,
+              f.entries, 100.0 * static_cast<double>(signatures) / static_cast<double>(f.entries), pae_len);
+
   // Rounds interleave every measurement, so each ratio compares figures
   // taken under the same load (the machine is shared).
-  std::vector<double> ceiling, audit, audit1, ratio, ed1s, edns, cpu_ratio;
-  uint64_t audited = 0;
-  auto run_audit = [&](int threads) {
-    storage::AuditOptions o;
-    o.threads = threads;
-    auto report = storage::AuditTiles(**source, keys, o);
-    Check(report.status(), "auditing");
-    if (!report->ok()) {
-      std::fprintf(stderr, "audit_bench: the export does not verify: %s\n",
-                   report->problems[0].message.c_str());
-      std::exit(1);
-    }
-    audited = report->entries_read;
-    return static_cast<double>(audited) / absl::ToDoubleSeconds(report->elapsed);
-  };
+  const double cores = static_cast<double>(f.threads);
+  const double n = static_cast<double>(f.entries), sigs = static_cast<double>(signatures);
+  std::vector<double> hashing, ed1s, edns, ceilings, audits, ratios, cpu_ratios, tree_s, entry_s;
   for (int r = 0; r < f.rounds; ++r) {
     const double c0 = CpuSeconds();
-    ceiling.push_back(HashCeiling(bundles, f.entries, f.threads));
-    const double c1 = CpuSeconds();
-    audit.push_back(run_audit(f.threads));
-    const double c2 = CpuSeconds();
-    ratio.push_back(audit.back() / ceiling.back());
-    cpu_ratio.push_back((c1 - c0) / (c2 - c1));
-    audit1.push_back(run_audit(1));
-    ed1s.push_back(Ed25519Rate(1, absl::Milliseconds(500)));
-    edns.push_back(Ed25519Rate(f.threads, absl::Milliseconds(500)));
-    std::printf("round %d: ceiling (a) %.0f entries/s, audit verify %.0f entries/s (%.0f %%), "
-                "CPU per entry ceiling/audit %.0f %%, 1 thread %.0f entries/s; Ed25519 %.0f/s on 1 "
-                "thread, %.0f/s on %d\n",
-                r + 1, ceiling.back(), audit.back(), 100 * ratio.back(), 100 * cpu_ratio.back(),
-                audit1.back(),
-                ed1s.back(), edns.back(), f.threads);
-  }
-  const double ed1 = Median(ed1s);
-  const double edn = Median(edns);
-  const double cores = static_cast<double>(f.threads);
-  const double c = Median(ceiling), a = Median(audit);
-  const double with_sigs = 1.0 / (1.0 / c + 1.0 / (ed1 * cores));
+    hashing.push_back(HashCeiling(bundles, f.entries, f.threads));
+    const double cpu_hash = CpuSeconds() - c0;
+    double cpu_verify = 0;
+    ed1s.push_back(Ed25519Rate(1, absl::Seconds(1), pae_len, &cpu_verify));
+    edns.push_back(Ed25519Rate(f.threads, absl::Seconds(1), pae_len));
+    ceilings.push_back(n / (n / hashing.back() + sigs / (ed1s.back() * cores)));
 
+    const double c1 = CpuSeconds();
+    const absl::Time t0 = absl::Now();
+    storage::AuditOptions o;
+    o.threads = f.threads;
+    auto tree = storage::AuditTiles(**source, keys, o);
+    Check(tree.status(), "auditing the tree");
+    if (!tree->ok()) {
+      std::fprintf(stderr, "audit_bench: the export does not verify: %s\n", tree->problems[0].message.c_str());
+      std::exit(1);
+    }
+    const absl::Time t1 = absl::Now();
+    client::EntryAuditOptions eo;
+    eo.threads = f.threads;
+    auto entries = client::AuditSlussEntries(**source, tree->proven_size, eo);
+    Check(entries.status(), "auditing the entries");
+    if (!entries->ok() || entries->signatures_verified != signatures) {
+      std::fprintf(stderr, "audit_bench: the entries do not verify (%" PRIu64 " signatures)\n",
+                   entries->signatures_verified);
+      std::exit(1);
+    }
+    const absl::Time t2 = absl::Now();
+    const double cpu_audit = CpuSeconds() - c1;
+    tree_s.push_back(absl::ToDoubleSeconds(t1 - t0));
+    entry_s.push_back(absl::ToDoubleSeconds(t2 - t1));
+    audits.push_back(n / absl::ToDoubleSeconds(t2 - t0));
+    ratios.push_back(audits.back() / ceilings.back());
+    cpu_ratios.push_back((cpu_hash + sigs * cpu_verify) / cpu_audit);
+    std::printf("round %d: audit verify %.0f entries/s (tree %.1f s, signatures+references %.1f s); ceiling %.0f "
+                "entries/s [(a) %.0f entries/s, (b) %.0f/s x %d; %d threads at once %.0f/s] = %.0f %%; CPU "
+                "ceiling/audit %.0f %%\n",
+                r + 1, audits.back(), tree_s.back(), entry_s.back(), ceilings.back(), hashing.back(), ed1s.back(),
+                f.threads, f.threads, edns.back(), 100 * ratios.back(), 100 * cpu_ratios.back());
+    std::fflush(stdout);
+  }
+  const double a = Median(audits), c = Median(ceilings);
   std::printf("\n| What | Figure |\n|---|---|\n");
-  std::printf("| Export | %" PRIu64 " entries, %.0f–%.0f B (mean %.0f B), %.0f MB of entries |\n",
-              audited, static_cast<double>(f.min_bytes), static_cast<double>(f.max_bytes),
-              static_cast<double>(bytes) / static_cast<double>(f.entries),
-              static_cast<double>(bytes) / 1e6);
-  std::printf("| `audit verify`, %d threads (median of %d) | %.0f entries/s (%.0f MB/s) |\n", f.threads,
-              f.rounds, a, a * static_cast<double>(bytes) / static_cast<double>(f.entries) / 1e6);
-  std::printf("| `audit verify`, 1 thread (median) | %.0f entries/s |\n", Median(audit1));
-  std::printf("| Ceiling (a): SHA-256 leaf+node hashing from memory, %d threads (median) | %.0f entries/s |\n",
-              f.threads, c);
-  std::printf("| Ratio audit / ceiling (a): of the medians; median of the per-round ratios | %.0f %%; %.0f %% (target >= 80 %%) |\n",
-              100.0 * a / c, 100.0 * Median(ratio));
-  std::printf("| CPU time per entry, ceiling (a) / audit (median of rounds; load-independent) | %.0f %% |\n",
-              100.0 * Median(cpu_ratio));
-  std::printf("| Ceiling (b): Ed25519 verify, 1 thread (median) | %.0f /s |\n", ed1);
-  std::printf("| Ceiling (b): x %d cores | %.0f /s (measured with %d threads at once: %.0f /s) |\n",
-              f.threads, ed1 * cores, f.threads, edn);
-  std::printf("| Combined ceiling, one signature per entry: 1/(1/(a) + 1/(b x cores)) | %.0f entries/s |\n",
-              with_sigs);
+  std::printf("| Export | %" PRIu64 " entries (%" PRIu64 " signed), mean %.0f B, %.0f MB of entries |\n", f.entries,
+              signatures, static_cast<double>(bytes) / n, static_cast<double>(bytes) / 1e6);
+  std::printf("| `audit verify`, %d threads (median of %d) | %.0f entries/s (tree %.1f s + signatures and "
+              "references %.1f s) |\n",
+              f.threads, f.rounds, a, Median(tree_s), Median(entry_s));
+  std::printf("| (a) SHA-256 leaf+node hashing from memory, %d threads (median) | %.0f entries/s |\n", f.threads,
+              Median(hashing));
+  std::printf("| (b) Ed25519 verify of a %zu-byte message, 1 thread (median) | %.0f /s (x %d = %.0f /s; %d "
+              "threads at once: %.0f /s) |\n",
+              pae_len, Median(ed1s), f.threads, Median(ed1s) * cores, f.threads, Median(edns));
+  std::printf("| Ceiling: entries / (entries/(a) + signatures/((b) x cores)) (median of rounds) | %.0f entries/s |\n",
+              c);
+  std::printf("| Ratio audit / ceiling: of the medians; median of the per-round ratios | %.0f %%; %.0f %% (target "
+              ">= 80 %%) |\n",
+              100.0 * a / c, 100.0 * Median(ratios));
+  std::printf("| CPU time, ceiling / audit (median of rounds; load-independent) | %.0f %% |\n",
+              100.0 * Median(cpu_ratios));
   std::filesystem::remove_all(root);
   return 0;
 }

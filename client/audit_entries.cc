@@ -9,6 +9,8 @@
 #include <set>
 #include <thread>
 
+#include <google/protobuf/arena.h>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -433,16 +435,23 @@ absl::StatusOr<EntryAuditReport> AuditSlussEntries(storage::TileSource& source, 
       uint64_t sigs = 0;
       std::string buffer, path;
       std::vector<absl::string_view> entries;
-      v1::DiariumEntry entry;
       absl::Status status;
+      // Entries are parsed on an arena, reset after each bundle: parsing
+      // is the largest cost after the signatures.
+      google::protobuf::ArenaOptions ao;
+      ao.start_block_size = 64 << 10;
+      ao.max_block_size = 1 << 20;
+      google::protobuf::Arena arena(ao);
       for (;;) {
         const uint64_t k = next.fetch_add(1);
         if (k >= nb) break;
         status = storage::ReadEntryBundle(source, size, k, &buffer, &entries, &path, hint);
         if (!status.ok()) break;
         for (size_t j = 0; j < entries.size(); ++j) {
-          CheckEntry(k * kTileWidth + j, entries[j], keys, entry, mine, sigs);
+          auto* entry = google::protobuf::Arena::CreateMessage<v1::DiariumEntry>(&arena);
+          CheckEntry(k * kTileWidth + j, entries[j], keys, *entry, mine, sigs);
         }
+        arena.Reset();
         done_entries.fetch_add(entries.size(), std::memory_order_relaxed);
       }
       signatures.fetch_add(sigs);

@@ -103,8 +103,10 @@ TEST_F(AuditLogE2eTest, AValidLogVerifiesAndReplays) {
   EXPECT_EQ(j["entries_checked"], kEntries);
   // Every entry after the preamble is signed but the key rotation (19).
   EXPECT_EQ(j["signatures_verified"], kEntries - 10 - 1);
+  EXPECT_EQ(v.err, "");  // not a terminal: no progress bar
   ProcessResult r = Audit({"replay"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.err, "");
   EXPECT_THAT(r.out, HasSubstr("OK: every disclosure was allowed by the rulebook active at its index"));
   nlohmann::json rj = Json(Audit({"replay", "--json"}));
   EXPECT_EQ(rj["ok"], true);
