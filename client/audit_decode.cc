@@ -54,8 +54,12 @@ void Assessment(Table& t, const v1::Assessment& a) {
                              " ", a.rulebook_edition(), " (", a.rulebook_digest().substr(0, 19), "…)"));
   for (const auto& c : a.categories()) {
     t.Line(absl::StrCat(c.category(), " (", c.secrecy_provision(), "): ", v1::Outcome_Name(c.outcome())));
+    std::vector<std::string> others;
     for (const auto& p : c.provisions()) {
-      if (p.status() == v1::PROVISION_STATUS_UNSPECIFIED) continue;
+      if (p.status() != v1::APPLIES && p.status() != v1::APPLIES_IF_ATTESTED) {
+        others.push_back(p.provision());
+        continue;
+      }
       std::vector<std::string> judgements;
       for (const auto& f : p.findings()) {
         if (f.reason() == v1::JUDGEMENT_REQUIRED) judgements.push_back(f.ref());
@@ -63,6 +67,7 @@ void Assessment(Table& t, const v1::Assessment& a) {
       t.Line(absl::StrCat("  ", p.provision(), " ", v1::ProvisionStatus_Name(p.status()),
                           judgements.empty() ? "" : absl::StrCat(" — needs ", absl::StrJoin(judgements, ", "))));
     }
+    if (!others.empty()) t.Line(absl::StrCat("  not applicable: ", absl::StrJoin(others, " ")));
   }
 }
 

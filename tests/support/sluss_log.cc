@@ -184,7 +184,7 @@ std::vector<v1::DiariumEntry> SlussLogGenerator::Case(uint64_t n) {
     *op->mutable_to() = soc.agency();
     const int year = static_cast<int>(day.year());
     op->set_from_diarienummer(absl::StrFormat("A%d-%d", ++seq_[absl::StrCat("pol", year)], year));
-    op->set_to_diarienummer(absl::StrFormat("SO %d/%04d", ++seq_[absl::StrCat("soc", year)], year));
+    op->set_to_diarienummer(absl::StrFormat("SO %d/%04d", year, ++seq_[absl::StrCat("soc", year)]));
     op->set_subject_pseudonym(pseudonym);
     op->set_subject_commitment(commitment);
     *re->mutable_action() = Sign(req);
