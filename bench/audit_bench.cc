@@ -16,6 +16,15 @@
 //   build/release/bin/audit_bench [--dir=var/audit-bench] [--entries=1000000]
 //                                 [--rounds=3] [--threads=2]
 //
+// Instruction counts instead of time (load-independent; the machine is
+// shared): run under callgrind with --instructions; the bench zeroes and
+// dumps the counters (all threads) right before and after (A) the hashing
+// ceiling, (B) 256 Ed25519 verifications and (C) the audit, as the dumps
+// callgrind.out.<pid>.2, .3 and .4 (.1 is the log's generation):
+//   valgrind --tool=callgrind build/release/bin/audit_bench --entries=4096
+//     --threads=1 --instructions        (one command line)
+//   ceiling = A + signatures x B / 256; ratio = ceiling / C (grep "^totals:").
+//
 // The export is built with storage::Diarium (AppendAsync, groups of up to
 // 65,536) under --dir and removed at the end. The ceilings and the audit
 // run alternately, --rounds times each; medians are reported, and process
@@ -35,6 +44,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <valgrind/callgrind.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -63,6 +74,7 @@ struct Flags {
   uint64_t entries = 1'000'000;
   int rounds = 3;
   int threads = 2;
+  bool instructions = false;
 };
 
 Flags ParseFlags(int argc, char** argv) {
@@ -81,6 +93,8 @@ Flags ParseFlags(int argc, char** argv) {
       ok = absl::SimpleAtoi(*v_entries, &f.entries);
     } else if (auto v_rounds = val("rounds")) {
       ok = absl::SimpleAtoi(*v_rounds, &f.rounds);
+    } else if (a == "--instructions") {
+      f.instructions = true;
     } else if (auto v_threads = val("threads")) {
       ok = absl::SimpleAtoi(*v_threads, &f.threads);
     } else {
@@ -276,6 +290,39 @@ int main(int argc, char** argv) {
   const size_t pae_len = static_cast<size_t>(pae_bytes / std::max<uint64_t>(signatures, 1));
   std::printf("%" PRIu64 " signed entries of %" PRIu64 " (%.2f %%), signed messages %zu B on average\n", signatures,
               f.entries, 100.0 * static_cast<double>(signatures) / static_cast<double>(f.entries), pae_len);
+
+  if (f.instructions) {
+    // (A) hashing, (B) 256 verifications, (C) the audit: each region's
+    // instructions in its own callgrind dump.
+    CALLGRIND_DUMP_STATS_AT("setup");
+    CALLGRIND_ZERO_STATS;
+    HashCeiling(bundles, f.entries, f.threads);
+    CALLGRIND_DUMP_STATS_AT("A");
+    auto key = crypto::Ed25519SigningKey::FromSeed(std::string(32, '\x07'));
+    const std::string msg(pae_len, 'm');
+    const crypto::Ed25519Signature sig = key->Sign(msg);
+    CALLGRIND_ZERO_STATS;
+    for (int i = 0; i < 256; ++i) {
+      if (!crypto::Ed25519Verify(key->public_key(), msg, crypto::Bytes(sig)).ok()) std::abort();
+    }
+    CALLGRIND_DUMP_STATS_AT("B");
+    CALLGRIND_ZERO_STATS;
+    storage::AuditOptions o;
+    o.threads = f.threads;
+    auto tree = storage::AuditTiles(**source, keys, o);
+    client::EntryAuditOptions eo;
+    eo.threads = f.threads;
+    auto entries = client::AuditSlussEntries(**source, f.entries, eo);
+    CALLGRIND_DUMP_STATS_AT("C");
+    if (!tree.ok() || !tree->ok() || !entries.ok() || !entries->ok()) {
+      std::fprintf(stderr, "audit_bench: the export does not verify\n");
+      return 1;
+    }
+    std::printf("instructions: dumps A (hashing), B (256 verifies), C (audit); %" PRIu64 " signatures\n",
+                entries->signatures_verified);
+    std::filesystem::remove_all(root);
+    return 0;
+  }
 
   // Rounds interleave every measurement, so each ratio compares figures
   // taken under the same load (the machine is shared).
