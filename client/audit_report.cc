@@ -196,12 +196,10 @@ absl::StatusOr<std::vector<ReportCase>> ReadCasesThroughBroker(storage::TileSour
   SLUSS_ASSIGN_OR_RETURN(std::unique_ptr<const gate::Rulebook> rulebook, gate::Rulebook::Bundled());
   const crypto::PseudonymKey pseudonym = crypto::PseudonymKey::Generate();
   broker::BrokerOptions o;
-  o.data_dir = scratch_dir + "/broker";
   o.diarium = log.get();
   o.rulebook = rulebook.get();
   o.pseudonym_key = &pseudonym;
   o.rate_per_second = 0;
-  o.io_threads = 1;
   auto opened = broker::Broker::Open(o);
   if (!opened.ok()) return Annotate(opened.status(), "replaying the log through the broker's projection");
   std::unique_ptr<broker::Broker> b = *std::move(opened);

@@ -2,6 +2,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/file.h"
@@ -11,6 +13,7 @@
 #include "crypto/hash.h"
 #include "crypto/keyfile.h"
 #include "exchange/action.h"
+#include "exchange/transfer.h"
 #include "sluss/v1/diarium.grpc.pb.h"
 #include "sluss/v1/directory.grpc.pb.h"
 #include "sluss/v1/exchange.grpc.pb.h"
@@ -123,25 +126,111 @@ absl::StatusOr<Resp> Call(const std::shared_ptr<grpc::Channel>& ch, absl::Durati
 
 std::string RandomKey() { return crypto::ToHex(crypto::RandomBytes(16)); }
 
+// A change whose envelope travels in pieces: the call first (envelope
+// cleared), then the envelope's serialization in chunks, then half-close.
+// `open` starts the stream: (ClientContext*, Resp*) -> ClientWriter<Chunk>.
+template <typename Chunk, typename Req, typename Resp, typename Open>
+absl::StatusOr<Resp> Upload(absl::Duration timeout, const Req& req, Open open) {
+  using Field = exchange::StreamedEnvelope<Req>;
+  const std::string bytes = exchange::SerializeEnvelope(Field::Get(req));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(absl::ToInt64Milliseconds(timeout)));
+  Resp resp;
+  auto writer = open(&ctx, &resp);
+  Chunk first;
+  *first.mutable_call() = req;
+  Field::Clear(first.mutable_call());
+  const std::vector<absl::string_view> pieces = exchange::SplitIntoChunks(bytes);
+  bool ok = true;
+  for (size_t i = 0; i < std::max<size_t>(1, pieces.size()) && ok; ++i) {
+    Chunk c;
+    if (i == 0) c = std::move(first);
+    if (i < pieces.size()) c.set_envelope_chunk(std::string(pieces[i]));
+    ok = writer->Write(c);
+  }
+  if (ok) writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+  return resp;
+}
+
 }  // namespace
 
 #define SLUSS_RPC(Svc, Method, Req, Resp, arg)                                                        \
   Call<v1::Svc, v1::Req, v1::Resp>(channel_, options_.call_timeout, &v1::Svc::Stub::Method, arg)
 
 absl::StatusOr<v1::RequestResponse> SlussClient::Request(const v1::RequestRequest& r) {
+  if (r.question().ByteSizeLong() > options_.stream_envelopes_above) {
+    auto stub = v1::Exchange::NewStub(channel_);
+    return Upload<v1::RequestChunk, v1::RequestRequest, v1::RequestResponse>(
+        options_.call_timeout, r,
+        [&](grpc::ClientContext* c, v1::RequestResponse* out) { return stub->RequestStream(c, out); });
+  }
   return SLUSS_RPC(Exchange, Request, RequestRequest, RequestResponse, r);
 }
 absl::StatusOr<v1::DecideResponse> SlussClient::Decide(const v1::DecideRequest& r) {
+  if (r.answer().ByteSizeLong() > options_.stream_envelopes_above) {
+    auto stub = v1::Exchange::NewStub(channel_);
+    return Upload<v1::DecideChunk, v1::DecideRequest, v1::DecideResponse>(
+        options_.call_timeout, r,
+        [&](grpc::ClientContext* c, v1::DecideResponse* out) { return stub->DecideStream(c, out); });
+  }
   return SLUSS_RPC(Exchange, Decide, DecideRequest, DecideResponse, r);
 }
 absl::StatusOr<v1::SendResponse> SlussClient::Send(const v1::SendRequest& r) {
+  if (r.content().ByteSizeLong() > options_.stream_envelopes_above) {
+    auto stub = v1::Exchange::NewStub(channel_);
+    return Upload<v1::SendChunk, v1::SendRequest, v1::SendResponse>(
+        options_.call_timeout, r,
+        [&](grpc::ClientContext* c, v1::SendResponse* out) { return stub->SendStream(c, out); });
+  }
   return SLUSS_RPC(Exchange, Send, SendRequest, SendResponse, r);
 }
 absl::StatusOr<v1::AcknowledgeResponse> SlussClient::Acknowledge(const v1::AcknowledgeRequest& r) {
   return SLUSS_RPC(Exchange, Acknowledge, AcknowledgeRequest, AcknowledgeResponse, r);
 }
 absl::StatusOr<v1::GetDisclosureResponse> SlussClient::GetDisclosure(const v1::GetDisclosureRequest& r) {
-  return SLUSS_RPC(Exchange, GetDisclosure, GetDisclosureRequest, GetDisclosureResponse, r);
+  absl::StatusOr<v1::GetDisclosureResponse> resp =
+      SLUSS_RPC(Exchange, GetDisclosure, GetDisclosureRequest, GetDisclosureResponse, r);
+  // Too large for one message: the server names the streaming method.
+  if (resp.status().code() == absl::StatusCode::kResourceExhausted &&
+      absl::StrContains(resp.status().message(), "GetDisclosureStream")) {
+    return DownloadDisclosure(r);
+  }
+  return resp;
+}
+
+absl::StatusOr<v1::GetDisclosureResponse> SlussClient::DownloadDisclosure(const v1::GetDisclosureRequest& r) {
+  auto stub = v1::Exchange::NewStub(channel_);
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, options_.call_timeout);
+  auto reader = stub->GetDisclosureStream(&ctx, r);
+  v1::GetDisclosureResponse out;
+  std::optional<exchange::EnvelopeAssembler> in;
+  uint64_t announced = 0;
+  absl::Status broken;
+  v1::DisclosureChunk c;
+  while (broken.ok() && reader->Read(&c)) {
+    if (!in) {
+      if (!c.has_head()) broken = absl::DataLossError("download: the first message has no head");
+      out = std::move(*c.mutable_head());
+      announced = c.envelope_size();
+      in.emplace(static_cast<size_t>(announced));
+    }
+    if (broken.ok()) broken = in->Add(c.envelope_chunk());
+  }
+  if (!broken.ok()) ctx.TryCancel();
+  grpc::Status s = reader->Finish();
+  if (!broken.ok()) return absl::DataLossError(absl::StrCat("download: ", broken.message()));
+  if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+  if (!in || in->size() != announced) {
+    return absl::DataLossError(absl::StrCat("download: the stream ended after ", in ? in->size() : 0, " of ",
+                                            announced, " bytes"));
+  }
+  absl::StatusOr<v1::SealedEnvelope> env = in->Finish(out.digest());
+  if (!env.ok()) return absl::DataLossError(absl::StrCat("download: ", env.status().message()));
+  *out.mutable_envelope() = *std::move(env);
+  return out;
 }
 absl::StatusOr<v1::InboxResponse> SlussClient::Inbox() {
   return SLUSS_RPC(Exchange, Inbox, InboxRequest, InboxResponse, v1::InboxRequest());
@@ -210,6 +299,16 @@ absl::StatusOr<const crypto::Ed25519SigningKey*> SlussClient::OfficerKey() {
   return officer_key_.get();
 }
 
+absl::StatusOr<const crypto::X25519KeyPair*> SlussClient::AgencyKeyPair() {
+  absl::MutexLock l(&mu_);
+  if (!agency_key_) {
+    absl::StatusOr<crypto::X25519KeyPair> k = crypto::ReadX25519KeyPair(profile_.agency_key);
+    if (!k.ok()) return Annotate(k.status(), "profile agency_key");
+    agency_key_ = std::make_unique<crypto::X25519KeyPair>(std::move(*k));
+  }
+  return agency_key_.get();
+}
+
 absl::StatusOr<v1::AgencyRef> SlussClient::MyAgency() {
   {
     absl::MutexLock l(&mu_);
@@ -249,71 +348,65 @@ absl::StatusOr<v1::DsseEnvelope> SlussClient::SignAction(v1::Action action) {
   return exchange::SignAction(action, *key);
 }
 
-namespace {
-struct Sealed {
-  std::string case_id;
-  std::string salt;
-  v1::SealedEnvelope envelope;
-};
-}  // namespace
-
 absl::StatusOr<v1::RequestResponse> SlussClient::NewRequest(const NewCase& c) {
   SLUSS_ASSIGN_OR_RETURN(v1::RequestRequest req, BuildRequest(c));
   return Request(req);
 }
 
-absl::StatusOr<v1::RequestRequest> SlussClient::BuildRequest(const NewCase& c) {
+absl::StatusOr<SlussClient::NewCaseParts> SlussClient::PrepareNewCase(const NewCase& c) {
   SLUSS_ASSIGN_OR_RETURN(v1::AgencyRef me, MyAgency());
-  const std::string idem = c.idempotency_key.empty() ? RandomKey() : c.idempotency_key;
-  const std::string case_id = exchange::CaseIdFor(me, idem);
+  NewCaseParts p;
+  p.idempotency_key = c.idempotency_key.empty() ? RandomKey() : c.idempotency_key;
+  p.case_id = exchange::CaseIdFor(me, p.idempotency_key);
   SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey mine, AgencyEncryptionKey(me));
   SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey theirs, AgencyEncryptionKey(c.to));
-  std::vector<crypto::X25519PublicKey> to = {mine, theirs};
-  v1::RequestRequest req;
-  SLUSS_ASSIGN_OR_RETURN(*req.mutable_question(), exchange::SealForCase(case_id, c.text, to));
-  const std::string salt = crypto::RandomBytes(16);
+  const std::vector<crypto::X25519PublicKey> to = {mine, theirs};
+  SLUSS_ASSIGN_OR_RETURN(p.envelope, exchange::SealForCase(p.case_id, c.text, to));
+  p.salt = crypto::RandomBytes(16);
+  p.subject_commitment = exchange::SubjectCommitment(p.salt, c.subject_id);
+  return p;
+}
+
+absl::StatusOr<v1::RequestRequest> SlussClient::BuildRequest(const NewCase& c) {
+  SLUSS_ASSIGN_OR_RETURN(NewCaseParts p, PrepareNewCase(c));
   v1::Action a;
-  a.set_idempotency_key(idem);
+  a.set_idempotency_key(p.idempotency_key);
   v1::RequestAction* ra = a.mutable_request();
   *ra->mutable_to() = c.to;
   *ra->mutable_facts() = c.facts;
   ra->set_subject_kind(c.subject_kind);
-  ra->set_subject_commitment(exchange::SubjectCommitment(salt, c.subject_id));
-  ra->set_question_digest(exchange::EnvelopeDigest(req.question()));
+  ra->set_subject_commitment(p.subject_commitment);
+  ra->set_question_digest(exchange::EnvelopeDigest(p.envelope));
   ra->set_summary(c.summary);
+  v1::RequestRequest req;
   SLUSS_ASSIGN_OR_RETURN(*req.mutable_action(), SignAction(a));
-  req.set_idempotency_key(idem);
+  *req.mutable_question() = std::move(p.envelope);
+  req.set_idempotency_key(p.idempotency_key);
   req.mutable_subject()->set_id(c.subject_id);
-  req.mutable_subject()->set_salt(salt);
+  req.mutable_subject()->set_salt(p.salt);
   return req;
 }
 
 absl::StatusOr<v1::SendResponse> SlussClient::SendDisclosure(const NewCase& c) {
-  SLUSS_ASSIGN_OR_RETURN(v1::AgencyRef me, MyAgency());
-  const std::string idem = c.idempotency_key.empty() ? RandomKey() : c.idempotency_key;
-  const std::string case_id = exchange::CaseIdFor(me, idem);
-  SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey mine, AgencyEncryptionKey(me));
-  SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey theirs, AgencyEncryptionKey(c.to));
-  std::vector<crypto::X25519PublicKey> to = {mine, theirs};
-  v1::SendRequest req;
-  SLUSS_ASSIGN_OR_RETURN(*req.mutable_content(), exchange::SealForCase(case_id, c.text, to));
-  const std::string salt = crypto::RandomBytes(16);
+  SLUSS_ASSIGN_OR_RETURN(NewCaseParts p, PrepareNewCase(c));
   v1::Action a;
-  a.set_idempotency_key(idem);
+  a.set_idempotency_key(p.idempotency_key);
   v1::SendAction* sa = a.mutable_send();
   sa->set_kind(c.send_kind);
   *sa->mutable_to() = c.to;
   *sa->mutable_facts() = c.facts;
   for (auto& att : *sa->mutable_facts()->mutable_attestations()) att.set_officer(profile_.officer);
   sa->set_subject_kind(c.subject_kind);
-  sa->set_subject_commitment(exchange::SubjectCommitment(salt, c.subject_id));
-  sa->set_envelope_digest(exchange::EnvelopeDigest(req.content()));
+  sa->set_subject_commitment(p.subject_commitment);
+  sa->set_envelope_digest(exchange::EnvelopeDigest(p.envelope));
   sa->set_motivation(c.motivation);
   sa->set_summary(c.summary);
+  v1::SendRequest req;
   SLUSS_ASSIGN_OR_RETURN(*req.mutable_action(), SignAction(a));
-  req.set_idempotency_key(idem);
+  *req.mutable_content() = std::move(p.envelope);
+  req.set_idempotency_key(p.idempotency_key);
   req.mutable_subject()->set_id(c.subject_id);
-  req.mutable_subject()->set_salt(salt);
+  req.mutable_subject()->set_salt(p.salt);
   return Send(req);
 }
 
@@ -388,10 +481,10 @@ absl::StatusOr<Opened> SlussClient::Open(const std::string& case_id, v1::GetDisc
                          crypto::Ed25519PublicKeyFromBytes(officer.officer().signing_key()));
   absl::Status sig = crypto::DsseVerify(exchange::DsseFromProto(resp.action()), action.officer(), okey);
   if (!sig.ok()) return absl::DataLossError(absl::StrCat("open: ", sig.message()));
-  SLUSS_ASSIGN_OR_RETURN(crypto::X25519KeyPair me, crypto::ReadX25519KeyPair(profile_.agency_key));
+  SLUSS_ASSIGN_OR_RETURN(const crypto::X25519KeyPair* me, AgencyKeyPair());
   SLUSS_ASSIGN_OR_RETURN(crypto::Envelope env, exchange::EnvelopeFromProto(resp.envelope()));
   SLUSS_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
-                         crypto::OpenEnvelope(env, exchange::EnvelopeAssociatedData(case_id), me));
+                         crypto::OpenEnvelope(env, exchange::EnvelopeAssociatedData(case_id), *me));
   Opened o;
   o.plaintext = std::string(plain.view());
   o.digest = digest;

@@ -2,6 +2,10 @@
 // and the integration tests. It owns one mTLS channel to slussd.
 //
 // Thread-safe: calls may be made concurrently from many threads.
+// Envelopes larger than Options::stream_envelopes_above travel in pieces
+// through the streaming RPCs (exchange/transfer.h), on upload and download,
+// without the caller noticing.
+//
 // Every method returns absl::Status with the server's code and message; for
 // failures to connect, ExplainConnectError turns gRPC's transport error into
 // a sentence that names the file to check.
@@ -20,6 +24,7 @@
 #include "base/clock.h"
 #include "client/profile.h"
 #include "crypto/keys.h"
+#include "exchange/transfer.h"
 #include "sluss/v1/diarium.pb.h"
 #include "sluss/v1/directory.pb.h"
 #include "sluss/v1/exchange.pb.h"
@@ -64,6 +69,9 @@ class SlussClient {
     absl::Duration call_timeout = absl::Seconds(10);
     // signed_at of actions. Default: RealClock(). Not owned.
     Clock* clock = nullptr;
+    // Request/Decide/Send stream an envelope whose serialization is larger
+    // than this (at most exchange::kMaxUnaryEnvelopeBytes makes sense).
+    size_t stream_envelopes_above = exchange::kEnvelopeChunkBytes;
   };
 
   // Reads the profile's TLS files and creates the channel (lazily
@@ -137,11 +145,26 @@ class SlussClient {
   SlussClient(Profile profile, Options options, std::shared_ptr<grpc::Channel> channel)
       : profile_(std::move(profile)), options_(options), channel_(std::move(channel)) {}
   absl::StatusOr<const crypto::Ed25519SigningKey*> OfficerKey();
+  // The profile's agency decryption key, read once.
+  absl::StatusOr<const crypto::X25519KeyPair*> AgencyKeyPair();
+  // What a request and an own-initiative disclosure share: the idempotency
+  // key (c's or a random one), the case id, the text sealed to both parties,
+  // and the subject's salt and commitment.
+  struct NewCaseParts {
+    std::string idempotency_key;
+    std::string case_id;
+    sluss::v1::SealedEnvelope envelope;
+    std::string salt;
+    std::string subject_commitment;
+  };
+  absl::StatusOr<NewCaseParts> PrepareNewCase(const NewCase& c);
+  absl::StatusOr<sluss::v1::GetDisclosureResponse> DownloadDisclosure(const sluss::v1::GetDisclosureRequest& req);
   Profile profile_;
   Options options_;
   std::shared_ptr<grpc::Channel> channel_;
   absl::Mutex mu_;
   std::unique_ptr<crypto::Ed25519SigningKey> officer_key_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<crypto::X25519KeyPair> agency_key_ ABSL_GUARDED_BY(mu_);
   std::optional<sluss::v1::AgencyRef> me_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, crypto::X25519PublicKey> agency_keys_ ABSL_GUARDED_BY(mu_);
 };

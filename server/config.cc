@@ -27,7 +27,7 @@ const std::set<std::string>& KnownKeys() {
   static const auto* keys = new std::set<std::string>{
       "server.listen", "server.data_dir", "tls.cert", "tls.key", "tls.client_ca", "log.format",
       "diarium.origin", "diarium.signing_key", "broker.directory", "broker.pseudonym_key",
-      "broker.time_zone"};
+      "broker.time_zone", "testing.fail_diarium_sync_if_exists"};
   return *keys;
 }
 
@@ -35,7 +35,13 @@ const std::set<std::string>& KnownKeys() {
 const std::set<std::string>& IntegerKeys() {
   static const auto* keys = new std::set<std::string>{
       "diarium.checkpoint_interval_ms", "broker.signed_at_window_seconds", "broker.max_envelope_bytes",
-      "broker.rate_per_second", "broker.rate_burst", "broker.io_threads"};
+      "broker.rate_burst"};
+  return *keys;
+}
+
+// Keys taking any non-negative number, integer or float.
+const std::set<std::string>& NumberKeys() {
+  static const auto* keys = new std::set<std::string>{"broker.rate_per_second"};
   return *keys;
 }
 
@@ -45,13 +51,19 @@ absl::Status CheckKeys(absl::string_view path, const toml::table& root) {
     const toml::table* table = node.as_table();
     if (table == nullptr) {
       return Bad(path, node.source(),
-                 absl::StrCat("unknown key '", table_name, "' (settings live in tables: [server], [tls], [log], [diarium], [broker])"));
+                 absl::StrCat("unknown key '", table_name, "' (settings live in tables: [server], [tls], [log], [diarium], [broker], [testing])"));
     }
     for (const auto& [key, value] : *table) {
       std::string full = absl::StrCat(table_name, ".", std::string(key.str()));
       if (IntegerKeys().count(full)) {
         if (!value.is_integer() || *value.value<int64_t>() < 0) {
           return Bad(path, value.source(), absl::StrCat("key '", full, "' must be a non-negative integer"));
+        }
+        continue;
+      }
+      if (NumberKeys().count(full)) {
+        if (!(value.is_integer() || value.is_floating_point()) || *value.value<double>() < 0) {
+          return Bad(path, value.source(), absl::StrCat("key '", full, "' must be a non-negative number"));
         }
         continue;
       }
@@ -71,6 +83,12 @@ std::string Get(const toml::table& root, absl::string_view table, absl::string_v
   auto v = root[std::string_view(table.data(), table.size())][std::string_view(key.data(), key.size())]
                .value<std::string>();
   return v ? *v : std::string(def);
+}
+
+double GetNumber(const toml::table& root, absl::string_view table, absl::string_view key, double def) {
+  auto v = root[std::string_view(table.data(), table.size())][std::string_view(key.data(), key.size())]
+               .value<double>();
+  return v ? *v : def;
 }
 
 int64_t GetInt(const toml::table& root, absl::string_view table, absl::string_view key, int64_t def) {
@@ -121,10 +139,9 @@ absl::StatusOr<Config> ParseConfig(absl::string_view path, absl::string_view con
   c.time_zone = Get(root, "broker", "time_zone", c.time_zone);
   c.signed_at_window_seconds = GetInt(root, "broker", "signed_at_window_seconds", c.signed_at_window_seconds);
   c.max_envelope_bytes = GetInt(root, "broker", "max_envelope_bytes", c.max_envelope_bytes);
-  c.rate_per_second = GetInt(root, "broker", "rate_per_second", c.rate_per_second);
+  c.rate_per_second = GetNumber(root, "broker", "rate_per_second", c.rate_per_second);
   c.rate_burst = GetInt(root, "broker", "rate_burst", c.rate_burst);
-  c.io_threads = GetInt(root, "broker", "io_threads", c.io_threads);
-  if (c.io_threads < 1) return absl::InvalidArgumentError(absl::StrCat(path, ": broker.io_threads must be at least 1"));
+  c.fail_diarium_sync_if_exists = ResolvePath(dir, Get(root, "testing", "fail_diarium_sync_if_exists", ""));
 
   struct Required {
     const char* key;

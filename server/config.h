@@ -20,9 +20,8 @@
 //   time_zone = "Europe/Stockholm"  # decision dates
 //   signed_at_window_seconds = 300
 //   max_envelope_bytes = 16777216
-//   rate_per_second = 50            # per agency, state-changing calls; 0 = off
+//   rate_per_second = 50            # per agency, state-changing calls; 0 = off (a float is fine)
 //   rate_burst = 100
-//   io_threads = 2
 //
 // LoadConfig is a pure function of the file's contents (plus the existence
 // and permission checks it makes on the files named); thread-compatible.
@@ -59,9 +58,12 @@ struct Config {
   std::string time_zone = "Europe/Stockholm";
   int64_t signed_at_window_seconds = 300;
   int64_t max_envelope_bytes = int64_t{16} << 20;
-  int64_t rate_per_second = 50;
+  double rate_per_second = 50;
   int64_t rate_burst = 100;
-  int64_t io_threads = 2;
+  // [testing], for integration tests only (docs/OPERATIONS.md): while this
+  // file exists, every diarium WAL sync fails (EIO), through
+  // storage/fault_fs.h. Empty: off.
+  std::string fail_diarium_sync_if_exists;
   std::string source;    // the file the config came from (for messages)
 };
 

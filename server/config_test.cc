@@ -60,5 +60,22 @@ TEST(ConfigTest, BadListenAndSyntax) {
   EXPECT_THAT(std::string(wrong_type.status().message()), HasSubstr("must be a string"));
 }
 
+TEST(ConfigTest, RateIsANumberAndTestingKeyResolves) {
+  auto c = ParseConfig("/etc/sluss/slussd.toml", std::string(kGood) +
+                                                     "[broker]\nrate_per_second = 0.5\n"
+                                                     "[testing]\nfail_diarium_sync_if_exists = \"fail\"\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->rate_per_second, 0.5);
+  EXPECT_EQ(c->fail_diarium_sync_if_exists, "/etc/sluss/fail");
+  auto d = ParseConfig("s.toml", std::string(kGood) + "[broker]\nrate_per_second = 7\n");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->rate_per_second, 7.0);
+  EXPECT_TRUE(ParseConfig("s.toml", kGood)->fail_diarium_sync_if_exists.empty());
+  auto bad = ParseConfig("s.toml", std::string(kGood) + "[broker]\nrate_per_second = -1.5\n");
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("'broker.rate_per_second' must be a non-negative number"));
+  auto gone = ParseConfig("s.toml", std::string(kGood) + "[broker]\nio_threads = 2\n");
+  EXPECT_THAT(std::string(gone.status().message()), HasSubstr("unknown key 'broker.io_threads'"));
+}
+
 }  // namespace
 }  // namespace sluss::server

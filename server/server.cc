@@ -19,6 +19,8 @@
 #include "server/services.h"
 #include "server/tls.h"
 #include "storage/diarium.h"
+#include "rocksdb/env.h"
+#include "storage/fault_fs.h"
 
 namespace sluss::server {
 namespace {
@@ -53,20 +55,29 @@ class ServerImpl final : public Server {
     dopts.origin = config.diarium_origin;
     dopts.signers = {std::make_shared<const crypto::NoteSigner>(std::move(*signer))};
     dopts.checkpoint_interval = absl::Milliseconds(config.checkpoint_interval_ms);
+    if (!config.fail_diarium_sync_if_exists.empty()) {
+      // Test-only fault injection (docs/OPERATIONS.md [testing]).
+      fault_fs_ = std::make_shared<storage::testing::FaultFs>(rocksdb::FileSystem::Default());
+      fault_fs_->fail_sync_if_exists = config.fail_diarium_sync_if_exists;
+      fault_env_ = rocksdb::NewCompositeEnv(fault_fs_);
+      dopts.env = fault_env_.get();
+      if (log_) {
+        log_(absl::StrCat("TESTING: diarium syncs fail while ", config.fail_diarium_sync_if_exists,
+                          " exists (testing.fail_diarium_sync_if_exists); never use this in production"));
+      }
+    }
     absl::StatusOr<std::unique_ptr<storage::Diarium>> d = storage::Diarium::Open(dopts, config.data_dir + "/diarium");
     if (!d.ok()) return Annotate(d.status(), "diarium");
     diarium_ = std::move(*d);
     broker::BrokerOptions bopts;
-    bopts.data_dir = config.data_dir;
     bopts.diarium = diarium_.get();
     bopts.rulebook = rulebook_.get();
     bopts.pseudonym_key = pseudonym_key_.get();
     bopts.time_zone = tz;
     bopts.signed_at_window = absl::Seconds(config.signed_at_window_seconds);
     bopts.max_envelope_bytes = static_cast<size_t>(config.max_envelope_bytes);
-    bopts.rate_per_second = static_cast<double>(config.rate_per_second);
+    bopts.rate_per_second = config.rate_per_second;
     bopts.rate_burst = static_cast<double>(config.rate_burst);
-    bopts.io_threads = static_cast<int>(config.io_threads);
     if (diarium_->size() == 0) {
       if (config.directory.empty()) {
         return absl::InvalidArgumentError(
@@ -103,7 +114,7 @@ class ServerImpl final : public Server {
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     directory_ = std::make_unique<DirectoryService>(ServerVersion(), broker_.get());
-    exchange_ = std::make_unique<ExchangeService>(broker_.get());
+    exchange_ = std::make_unique<ExchangeService>(broker_.get(), static_cast<size_t>(config.max_envelope_bytes));
     diarium_service_ = std::make_unique<DiariumService>(broker_.get());
     gate_ = std::make_unique<GateService>(broker_.get());
 
@@ -111,13 +122,9 @@ class ServerImpl final : public Server {
     // gRPC sets SO_REUSEPORT by default, which would let a second slussd
     // bind the same port and silently split the traffic. Refuse instead.
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    // gRPC's default 4 MiB message limit stays: envelopes above one chunk
+    // travel in pieces through the *Stream methods (docs/BROKER.md).
     builder.AddListeningPort(config.listen, grpc::SslServerCredentials(ssl), &port_);
-    // Envelopes up to broker.max_envelope_bytes plus room for the rest of
-    // the message; larger messages get gRPC's own RESOURCE_EXHAUSTED.
-    builder.SetMaxReceiveMessageSize(
-        static_cast<int>(std::min<int64_t>(config.max_envelope_bytes + (int64_t{1} << 20), INT32_MAX)));
-    builder.SetMaxSendMessageSize(
-        static_cast<int>(std::min<int64_t>(config.max_envelope_bytes + (int64_t{1} << 20), INT32_MAX)));
     builder.RegisterService(directory_.get());
     builder.RegisterService(exchange_.get());
     builder.RegisterService(diarium_service_.get());
@@ -158,6 +165,9 @@ class ServerImpl final : public Server {
   std::function<void(absl::string_view)> log_;
   std::unique_ptr<crypto::PseudonymKey> pseudonym_key_;
   std::unique_ptr<const gate::Rulebook> rulebook_;
+  // Test-only fault injection; outlive the diarium.
+  std::shared_ptr<storage::testing::FaultFs> fault_fs_;
+  std::unique_ptr<rocksdb::Env> fault_env_;
   std::unique_ptr<storage::Diarium> diarium_;
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<DirectoryService> directory_;

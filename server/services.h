@@ -2,7 +2,9 @@
 // handler only authenticates the caller from the TLS auth context, forwards
 // to broker::Broker and maps absl::Status to grpc::Status (grpc_status.h).
 // State-changing handlers finish from the broker's completion callback; no
-// handler waits for the disk.
+// handler waits for the disk. The *Stream methods move envelopes larger than
+// one chunk in pieces (exchange/transfer.h, docs/BROKER.md "Large
+// envelopes"), assembled in memory up to max_envelope_bytes per call.
 //
 // Thread-safe; the broker must outlive the services.
 #ifndef SLUSS_SERVER_SERVICES_H_
@@ -17,7 +19,7 @@ namespace sluss::server {
 
 class ExchangeService final : public v1::Exchange::CallbackService {
  public:
-  explicit ExchangeService(broker::Broker* b) : broker_(b) {}
+  ExchangeService(broker::Broker* b, size_t max_envelope_bytes) : broker_(b), max_envelope_bytes_(max_envelope_bytes) {}
   grpc::ServerUnaryReactor* Request(grpc::CallbackServerContext*, const v1::RequestRequest*,
                                     v1::RequestResponse*) override;
   grpc::ServerUnaryReactor* Decide(grpc::CallbackServerContext*, const v1::DecideRequest*,
@@ -32,9 +34,16 @@ class ExchangeService final : public v1::Exchange::CallbackService {
                                    v1::OutboxResponse*) override;
   grpc::ServerUnaryReactor* CaseHistory(grpc::CallbackServerContext*, const v1::CaseHistoryRequest*,
                                         v1::CaseHistoryResponse*) override;
+  grpc::ServerReadReactor<v1::RequestChunk>* RequestStream(grpc::CallbackServerContext*,
+                                                           v1::RequestResponse*) override;
+  grpc::ServerReadReactor<v1::DecideChunk>* DecideStream(grpc::CallbackServerContext*, v1::DecideResponse*) override;
+  grpc::ServerReadReactor<v1::SendChunk>* SendStream(grpc::CallbackServerContext*, v1::SendResponse*) override;
+  grpc::ServerWriteReactor<v1::DisclosureChunk>* GetDisclosureStream(grpc::CallbackServerContext*,
+                                                                     const v1::GetDisclosureRequest*) override;
 
  private:
   broker::Broker* const broker_;
+  const size_t max_envelope_bytes_;
 };
 
 class DiariumService final : public v1::Diarium::CallbackService {

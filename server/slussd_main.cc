@@ -14,6 +14,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/file.h"
 #include "server/config.h"
@@ -42,6 +43,12 @@ void Log(const std::string& format, absl::string_view msg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef NDEBUG
+  // Debian's Abseil is built with deadlock detection on, which records
+  // every Mutex acquisition in one global graph under one global lock: a
+  // serial cost on every call. Debug builds (the tests) keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+#endif
   CLI::App app{"slussd - the Sluss broker"};
   std::string config_path;
   std::string port_file;

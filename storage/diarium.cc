@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "base/status_macros.h"
+#include "crypto/hash.h"
 #include "rocksdb/db.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
@@ -36,11 +37,16 @@ namespace {
 constexpr char kEntryPrefix = 'e';
 constexpr char kHashRunPrefix = 'h';
 constexpr char kIndexPrefix = 'i';
+constexpr char kPayloadPrefix = 'p';
 constexpr char kTimePrefix = 't';
 constexpr char kMetaPrefix = 'm';
 constexpr absl::string_view kFormatVersion = "sluss-diarium-v1";
 // Hash runs never cross a multiple of this many node indices (§2.2).
 constexpr uint64_t kRunAlign = 256;
+// Values at least this large (payloads only: entries are at most 65,535
+// bytes, hash runs 8 KiB) go to RocksDB blob files at flush, so compaction
+// never rewrites them.
+constexpr uint64_t kMinBlobSize = 65536;
 // Nodes at this level and above are cached in memory once read (at most
 // kCacheMaxNodes of them: 48 MB): a proof in a 10M-entry log then reads 6
 // nodes from RocksDB instead of 24.
@@ -86,6 +92,12 @@ uint64_t TimeKey(absl::Time t) {
 std::string TimeRowPrefix(absl::Time t) {
   std::string k(1, kTimePrefix);
   PutBe64(&k, TimeKey(t));
+  return k;
+}
+
+std::string PayloadKey(absl::string_view digest) {
+  std::string k(1, kPayloadPrefix);
+  k.append(digest.data(), digest.size());
   return k;
 }
 
@@ -186,8 +198,16 @@ struct Diarium::Request {
   const IndexKeys* borrowed_keys = nullptr;  // non-null: borrowed
   std::string owned_entry;
   IndexKeys owned_keys;
+  std::vector<Payload> payloads;  // AppendAsync only
   Hash leaf;
   AppendCallback done;
+
+  // What the request adds to a group's batch, for the group limit.
+  size_t bytes() const {
+    size_t n = entry().size();
+    for (const Payload& p : payloads) n += p.bytes.size();
+    return n;
+  }
 
   absl::string_view entry() const {
     return borrowed_keys != nullptr ? borrowed_entry : absl::string_view(owned_entry);
@@ -227,6 +247,10 @@ absl::StatusOr<std::unique_ptr<Diarium>> Diarium::Open(const DiariumOptions& opt
   ropts.paranoid_checks = true;
   ropts.max_background_jobs = 2;
   ropts.memtable_insert_with_hint_prefix_extractor = std::make_shared<InsertHintPrefix>();
+  // Payloads (docs/DIARIUM.md §2.5) of 64 KiB and more live in blob files.
+  ropts.enable_blob_files = true;
+  ropts.min_blob_size = kMinBlobSize;
+  ropts.enable_blob_garbage_collection = true;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   ropts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -374,6 +398,18 @@ absl::StatusOr<uint64_t> Diarium::Append(absl::string_view entry, const IndexKey
 }
 
 void Diarium::AppendAsync(std::string entry, IndexKeys keys, AppendCallback done) {
+  AppendAsync(std::move(entry), std::move(keys), {}, std::move(done));
+}
+
+void Diarium::AppendAsync(std::string entry, IndexKeys keys, std::vector<Payload> payloads,
+                          AppendCallback done) {
+  for (const Payload& p : payloads) {
+    if (p.digest.size() != 32) {
+      done(absl::InvalidArgumentError(absl::StrCat("diarium: a payload digest has ", p.digest.size(),
+                                                   " bytes; want 32 (SHA-256)")));
+      return;
+    }
+  }
   if (entry.size() > kMaxEntrySize) {
     done(absl::InvalidArgumentError(
         absl::StrCat("diarium: entry of ", entry.size(), " bytes; max ", kMaxEntrySize)));
@@ -386,6 +422,7 @@ void Diarium::AppendAsync(std::string entry, IndexKeys keys, AppendCallback done
   Request r;
   r.owned_entry = std::move(entry);
   r.owned_keys = std::move(keys);
+  r.payloads = std::move(payloads);
   r.leaf = LeafHash(r.owned_entry);
   r.done = std::move(done);
   absl::Status refused;
@@ -433,8 +470,8 @@ void Diarium::SequencerLoop() {
       }
       size_t n = 0, bytes = 0;
       while (n < queue_.size() && n < options_.max_group_entries &&
-             (n == 0 || bytes + queue_[n].entry().size() <= options_.max_group_bytes)) {
-        bytes += queue_[n].entry().size();
+             (n == 0 || bytes + queue_[n].bytes() <= options_.max_group_bytes)) {
+        bytes += queue_[n].bytes();
         ++n;
       }
       if (n == queue_.size()) {
@@ -460,7 +497,7 @@ void Diarium::WriteGroup(std::vector<Request> group) {
     return;
   }
   const uint64_t n = frontier_.size();
-  // Keys go into the batch in ascending order ('e' < 'h' < 'i' < 't'): the
+  // Keys go into the batch in ascending order ('e' < 'h' < 'i' < 'p' < 't'): the
   // memtable's skiplist inserts a sorted run from a cached splice, several
   // times cheaper than keys in arbitrary order.
   rocksdb::WriteBatch batch;
@@ -468,6 +505,7 @@ void Diarium::WriteGroup(std::vector<Request> group) {
   leaves.reserve(group.size());
   std::vector<std::string> index_rows;
   std::vector<std::string> time_rows;
+  std::vector<std::pair<std::string, const std::string*>> payload_rows;
   for (size_t i = 0; i < group.size(); ++i) {
     const Request& r = group[i];
     const uint64_t index = n + i;
@@ -486,6 +524,7 @@ void Diarium::WriteGroup(std::vector<Request> group) {
       PutBe64(&key, index);
       time_rows.push_back(std::move(key));
     }
+    for (const Payload& p : r.payloads) payload_rows.emplace_back(PayloadKey(p.digest), &p.bytes);
     leaves.push_back(r.leaf);
   }
   Frontier next = frontier_;
@@ -503,6 +542,8 @@ void Diarium::WriteGroup(std::vector<Request> group) {
   });
   std::sort(index_rows.begin(), index_rows.end());
   for (const std::string& k : index_rows) batch.Put(k, rocksdb::Slice());
+  std::sort(payload_rows.begin(), payload_rows.end());
+  for (const auto& [k, v] : payload_rows) batch.Put(k, ToSlice(*v));
   std::sort(time_rows.begin(), time_rows.end());
   for (const std::string& k : time_rows) batch.Put(k, rocksdb::Slice());
   // Written to the WAL (one atomic record) but not synced: invisible to our
@@ -674,13 +715,13 @@ absl::Status Diarium::SignCheckpoint() {
     Poison(note.status());
     return note.status();
   }
-  rocksdb::WriteOptions wo;
-  {
-    // Idle: make it durable now. Busy: the next sync covers it.
-    absl::MutexLock l(&mu_);
-    wo.sync = queue_.empty() && pending_.empty();
-  }
-  const rocksdb::Status s = db_->Put(wo, MetaKey("checkpoint"), *note);
+  // Not synced: the next group's WAL sync (or the clean close's flush)
+  // covers it. A checkpoint lost in a crash is harmless: it covered durable
+  // entries only, and Open signs the same body again (Ed25519 is
+  // deterministic, so the note is byte-identical). Syncing here would put a
+  // second fdatasync into every idle-to-busy cycle, in front of every reply
+  // that waits for a checkpoint.
+  const rocksdb::Status s = db_->Put(rocksdb::WriteOptions(), MetaKey("checkpoint"), *note);
   if (!s.ok()) {
     const absl::Status err = FromRocks(s, "diarium: persisting checkpoint");
     Poison(err);
@@ -718,6 +759,26 @@ absl::StatusOr<std::string> Diarium::Get(uint64_t index) const {
   std::string value;
   SLUSS_RETURN_IF_ERROR(FromRocks(db_->Get(rocksdb::ReadOptions(), EntryKey(index), &value),
                                   absl::StrCat("diarium: reading entry ", index)));
+  return value;
+}
+
+absl::StatusOr<std::string> Diarium::GetPayload(absl::string_view digest) const {
+  if (digest.size() != 32) {
+    return absl::InvalidArgumentError("diarium: a payload digest must be 32 bytes");
+  }
+  std::string value;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // payloads are read about once; keep the cache for the tree
+  const rocksdb::Status s = db_->Get(ro, PayloadKey(digest), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("diarium: no payload ", crypto::ToHex(digest),
+                                            " (never stored, or removed by gallring)"));
+  }
+  SLUSS_RETURN_IF_ERROR(FromRocks(s, absl::StrCat("diarium: reading payload ", crypto::ToHex(digest))));
+  if (crypto::AsStringView(crypto::Sha256(value)) != digest) {
+    return absl::DataLossError(absl::StrCat("diarium: payload ", crypto::ToHex(digest),
+                                            " does not match its digest"));
+  }
   return value;
 }
 

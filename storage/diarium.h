@@ -19,7 +19,10 @@
 // see exactly the acknowledged entries.
 //
 // Entries are opaque bytes (the broker's serialized sluss.v1 entries), at
-// most kMaxEntrySize bytes, stored and hashed verbatim.
+// most kMaxEntrySize bytes, stored and hashed verbatim. An append may carry
+// payloads (the sealed envelopes its entry names by digest): stored in the
+// same atomic batch and made durable by the same sync, but outside the tree
+// (docs/DIARIUM.md §2.5).
 #ifndef SLUSS_STORAGE_DIARIUM_H_
 #define SLUSS_STORAGE_DIARIUM_H_
 
@@ -65,6 +68,14 @@ struct IndexKeys {
 };
 
 enum class IndexKind : char { kCase = 'c', kAgency = 'a', kSubject = 's' };
+
+// Content stored beside an entry, addressed by its SHA-256 digest, outside
+// the Merkle tree (the log holds only the digest). Written in the entry's
+// batch: both are durable, or neither is.
+struct Payload {
+  std::string digest;  // 32 bytes; REQUIRES: SHA-256(bytes), checked by the caller
+  std::string bytes;   // any size (the group limit counts it)
+};
 
 struct DiariumOptions {
   // REQUIRED. The checkpoint origin and the note key name of every signer,
@@ -146,6 +157,11 @@ class Diarium {
   // As Append, without blocking: `done` runs on the syncer thread (or,
   // for an immediate refusal, on the caller's thread before returning).
   void AppendAsync(std::string entry, IndexKeys keys, AppendCallback done);
+  // As above, storing `payloads` in the same batch (kInvalidArgument if a
+  // digest is not 32 bytes). If the append fails, the payloads are as
+  // unknown as the entry (written together or not at all).
+  void AppendAsync(std::string entry, IndexKeys keys, std::vector<Payload> payloads,
+                   AppendCallback done);
 
   // Number of acknowledged (durable) entries.
   uint64_t size() const;
@@ -165,6 +181,11 @@ class Diarium {
   // Indices of entries whose time is in [from, to), by time then index.
   absl::StatusOr<std::vector<uint64_t>> FindByTime(absl::Time from, absl::Time to,
                                                    size_t limit = 1000) const;
+
+  // The payload stored under `digest` (by an append that has at least been
+  // written; callers reach digests through durable entries). kNotFound if
+  // absent, kDataLoss if the stored bytes no longer hash to `digest`.
+  absl::StatusOr<std::string> GetPayload(absl::string_view digest) const;
 
   // The last signed checkpoint (there is always one after Open).
   SignedCheckpoint LatestCheckpoint() const;

@@ -33,6 +33,13 @@ class FaultFs : public rocksdb::FileSystemWrapper {
   std::atomic<bool> disk_full{false};      // every Append fails (ENOSPC)
   std::atomic<bool> corrupt_reads{false};  // reads of .sst files get one byte flipped
   std::atomic<int> failed_syncs{0};
+  // If set (before use), WAL syncs also fail while this file exists: lets a
+  // test fail a separate process's syncs (slussd's [testing] config key).
+  std::string fail_sync_if_exists;
+  bool SyncFailureTriggered() const {
+    std::error_code ec;
+    return fail_sync || (!fail_sync_if_exists.empty() && std::filesystem::exists(fail_sync_if_exists, ec));
+  }
 
   // Truncates every WAL file to the bytes it had at its last successful sync,
   // as a power cut would. Call only with the database closed.
@@ -110,7 +117,7 @@ class FaultFs : public rocksdb::FileSystemWrapper {
    private:
     template <typename F>
     rocksdb::IOStatus DoSync(F sync) {
-      if (wal_ && fs_->fail_sync) {
+      if (wal_ && fs_->SyncFailureTriggered()) {
         fs_->failed_syncs++;
         return rocksdb::IOStatus::IOError("injected: fdatasync failed (EIO)");
       }

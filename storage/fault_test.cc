@@ -5,6 +5,8 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "crypto/hash.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
@@ -36,6 +38,25 @@ class FaultTest : public ::testing::Test {
   }
 
   static std::string Entry(uint64_t i) { return absl::StrCat("entry ", i); }
+
+  static Payload MakePayload(std::string bytes) {
+    Payload p;
+    p.digest = std::string(crypto::AsStringView(crypto::Sha256(bytes)));
+    p.bytes = std::move(bytes);
+    return p;
+  }
+
+  // AppendAsync with payloads, waited for.
+  static absl::StatusOr<uint64_t> AppendWith(Diarium& d, std::string entry, std::vector<Payload> payloads) {
+    absl::Notification done;
+    absl::StatusOr<uint64_t> result;
+    d.AppendAsync(std::move(entry), IndexKeys{}, std::move(payloads), [&](absl::StatusOr<uint64_t> r) {
+      result = std::move(r);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return result;
+  }
 
   // Every entry in [0, n) is present and intact, and the tree verifies.
   static void ExpectIntact(const Diarium& d, uint64_t n) {
@@ -125,6 +146,43 @@ TEST_F(FaultTest, AcknowledgedAppendsSurviveLosingUnsyncedData) {
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->size(), 320u);
   EXPECT_TRUE(d->Verify().ok());
+}
+
+// A payload is written in its entry's batch: after a failed sync and a
+// power cut neither survives (no orphan), while acknowledged ones do, small
+// (inline) and large (in a blob file after the flush) alike.
+TEST_F(FaultTest, PayloadsLiveAndDieWithTheirEntry) {
+  const Payload small = MakePayload("sealed envelope 0");
+  const Payload large = MakePayload(std::string(300000, 'L'));
+  const Payload lost = MakePayload("sealed envelope 2");
+  {
+    auto d = Open();
+    ASSERT_EQ(*AppendWith(*d, Entry(0), {small}), 0u);
+    ASSERT_EQ(*AppendWith(*d, Entry(1), {large}), 1u);
+    EXPECT_EQ(*d->GetPayload(small.digest), small.bytes);
+    ASSERT_TRUE(d->AwaitCheckpoint(2, absl::Seconds(10)).ok());
+    fs_->fail_sync = true;
+    absl::StatusOr<uint64_t> r = AppendWith(*d, Entry(2), {lost});
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+    // A digest that is not SHA-256-sized is refused before anything is queued.
+    Payload bad = lost;
+    bad.digest.pop_back();
+    EXPECT_EQ(AppendWith(*d, Entry(2), {bad}).status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  fs_->DropUnsyncedData();
+  fs_->fail_sync = false;
+  auto d = Open();
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->size(), 2u);
+  ExpectIntact(*d, 2);
+  EXPECT_EQ(*d->GetPayload(small.digest), small.bytes);
+  EXPECT_EQ(*d->GetPayload(large.digest), large.bytes);
+  absl::StatusOr<std::string> gone = d->GetPayload(lost.digest);
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kNotFound) << "the payload of a failed append survived";
+  EXPECT_THAT(gone.status().message(), HasSubstr("no payload"));
+  // Into SST and blob files and read back from there.
+  ASSERT_TRUE(d->Compact().ok());
+  EXPECT_EQ(*d->GetPayload(large.digest), large.bytes);
 }
 
 TEST_F(FaultTest, CorruptedReadIsDataLossNamingTheEntry) {

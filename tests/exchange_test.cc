@@ -1,6 +1,7 @@
 // Integration: the real slussd on a loopback port with mTLS and a temp
 // RocksDB, driven by the real client library, with deploy/dev-pki's
 // certificates, keys and bootstrap directory.
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 
 #include <filesystem>
@@ -17,6 +18,8 @@
 #include "client/client.h"
 #include "client/profile.h"
 #include "exchange/action.h"
+#include "exchange/transfer.h"
+#include "sluss/v1/exchange.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/process.h"
@@ -36,8 +39,9 @@ class ExchangeTest : public ::testing::Test {
     pki_ = new std::string(MakeTempDir("xpki"));
     absl::Status made = MakeDevPki(*pki_);
     ASSERT_TRUE(made.ok()) << made;
-    // Small envelope limit so the oversize check is cheap; no rate limit.
-    std::ofstream(*pki_ + "/slussd.toml", std::ios::app) << "max_envelope_bytes = 65536\nrate_per_second = 0\n";
+    // An envelope limit above gRPC's 4 MiB message limit (so large envelopes
+    // must stream) but small enough to exceed cheaply; no rate limit.
+    std::ofstream(*pki_ + "/slussd.toml", std::ios::app) << "max_envelope_bytes = 6291456\nrate_per_second = 0\n";
     MakeStrangerCertificate();
     auto server = SlussdProcess::Start(*pki_ + "/slussd.toml");
     ASSERT_TRUE(server.ok()) << server.status();
@@ -241,10 +245,8 @@ TEST_F(ExchangeTest, BadInputGetsSpecificErrorsAndWritesNothing) {
   bad_cat.facts.add_categories("hemligheter");
   EXPECT_CODE(polis->NewRequest(bad_cat), kInvalidArgument, "hemligheter");
   client::NewCase big = YoungAtRisk();
-  big.text = std::string(70000, 'x');
-  EXPECT_CODE(polis->NewRequest(big), kResourceExhausted, "exceeds the limit of 65536");
-  big.text = std::string(2 << 20, 'x');  // beyond gRPC's receive limit too
-  EXPECT_EQ(polis->NewRequest(big).status().code(), absl::StatusCode::kResourceExhausted);
+  big.text = std::string(6 << 20, 'x');
+  EXPECT_CODE(polis->NewRequest(big), kResourceExhausted, "exceeds the limit of 6291456");
 
   // A bad DSSE signature and a replayed envelope under a new key: build the
   // raw request the way the client does.
@@ -272,6 +274,99 @@ TEST_F(ExchangeTest, BadInputGetsSpecificErrorsAndWritesNothing) {
   auto eva = Client("eva.handlaggare");
   EXPECT_CODE(eva->Refuse(open->logged().case_id(), {"Inte vårt."}), kPermissionDenied, "not addressed to your agency");
   EXPECT_EQ(LogSize(), size);
+}
+
+// Envelopes above gRPC's 4 MiB message limit travel in pieces both ways;
+// a stream that is cut, altered or over the limit writes nothing.
+TEST_F(ExchangeTest, LargeEnvelopesStreamAndBadStreamsWriteNothing) {
+  auto polis = Client("cecilia.utredare");
+  auto bo = Client("bo.beslutsfattare");
+  client::NewCase big = YoungAtRisk();
+  big.text = std::string(5 << 20, 'q');
+  auto req = polis->NewRequest(big);
+  ASSERT_TRUE(req.ok()) << req.status();
+  const std::string case_id = req->logged().case_id();
+  const std::string answer = std::string(5 << 20, 'a') + "slut";
+  auto dec = bo->Disclose(case_id, answer, Attest18a(), "m");
+  ASSERT_TRUE(dec.ok()) << dec.status();
+  // A single message cannot carry it: the server says so, the client streams.
+  v1::GetDisclosureRequest get;
+  get.set_case_id(case_id);
+  auto stub = v1::Exchange::NewStub(polis->channel());
+  {
+    grpc::ClientContext ctx;
+    v1::GetDisclosureResponse unary;
+    grpc::Status st = stub->GetDisclosure(&ctx, get, &unary);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_THAT(st.error_message(), HasSubstr("GetDisclosureStream"));
+  }
+  auto opened = polis->Open(case_id);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_TRUE(opened->plaintext == answer) << "opened " << opened->plaintext.size() << " bytes";
+  auto question = bo->Open(case_id, v1::GetDisclosureRequest::QUESTION);
+  ASSERT_TRUE(question.ok()) << question.status();
+  EXPECT_TRUE(question->plaintext == big.text);
+
+  const uint64_t size = LogSize();
+  // Unary above gRPC's default message limit: gRPC refuses it.
+  {
+    auto p = client::LoadProfile(*pki_ + "/profiles/cecilia.utredare.toml");
+    ASSERT_TRUE(p.ok());
+    SlussClient::Options o;
+    o.stream_envelopes_above = SIZE_MAX;
+    auto unary = SlussClient::Create(*p, o);
+    ASSERT_TRUE(unary.ok());
+    EXPECT_EQ((*unary)->NewRequest(big).status().code(), absl::StatusCode::kResourceExhausted);
+  }
+  // A stream cut after its first piece, and one whose bytes are not the
+  // signed envelope's: built like the client library builds them.
+  auto built = polis->BuildRequest(big);
+  ASSERT_TRUE(built.ok()) << built.status();
+  const std::string bytes = exchange::SerializeEnvelope(built->question());
+  v1::RequestChunk head;
+  *head.mutable_call() = *built;
+  head.mutable_call()->clear_question();
+  {
+    grpc::ClientContext ctx;
+    v1::RequestResponse resp;
+    auto w = stub->RequestStream(&ctx, &resp);
+    v1::RequestChunk first = head;
+    first.set_envelope_chunk(bytes.substr(0, exchange::kEnvelopeChunkBytes));
+    ASSERT_TRUE(w->Write(first));
+    ctx.TryCancel();
+    EXPECT_EQ(w->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::RequestResponse resp;
+    auto w = stub->RequestStream(&ctx, &resp);
+    std::string altered = bytes;
+    altered[altered.size() / 2] ^= 1;
+    bool ok = w->Write(head);
+    for (absl::string_view piece : exchange::SplitIntoChunks(altered)) {
+      v1::RequestChunk c;
+      c.set_envelope_chunk(std::string(piece));
+      ok = ok && w->Write(c);
+    }
+    if (ok) w->WritesDone();
+    grpc::Status st = w->Finish();
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << st.error_message();
+    EXPECT_THAT(st.error_message(), HasSubstr("digest"));
+  }
+  {  // A piece larger than a chunk.
+    grpc::ClientContext ctx;
+    v1::RequestResponse resp;
+    auto w = stub->RequestStream(&ctx, &resp);
+    v1::RequestChunk first = head;
+    first.set_envelope_chunk(bytes.substr(0, exchange::kEnvelopeChunkBytes + 1));
+    if (w->Write(first)) w->WritesDone();
+    grpc::Status st = w->Finish();
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << st.error_message();
+    EXPECT_THAT(st.error_message(), HasSubstr("chunks are at most"));
+  }
+  EXPECT_EQ(LogSize(), size);
+  // The same call, whole and unaltered, still goes through.
+  EXPECT_TRUE(polis->Request(*built).ok());
 }
 
 TEST_F(ExchangeTest, RetryWithTheSameIdempotencyKeyReturnsTheFirstAnswer) {

@@ -5,7 +5,6 @@
 #include <google/protobuf/text_format.h>
 
 #include <condition_variable>
-#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -26,7 +25,6 @@
 #include "exchange/action.h"
 #include "gate/assess.h"
 #include "gate/identifiers.h"
-#include "server/broker/payload_store.h"
 #include "server/broker/projection.h"
 
 namespace sluss::broker {
@@ -77,45 +75,6 @@ std::string FormatDiarienummer(absl::string_view format, int year, int seq) {
   }
   return out;
 }
-
-// A fixed pool of threads running queued tasks (payload writes).
-class ThreadPool {
- public:
-  explicit ThreadPool(int n) {
-    for (int i = 0; i < std::max(1, n); ++i) threads_.emplace_back([this] { Loop(); });
-  }
-  ~ThreadPool() {
-    {
-      absl::MutexLock l(&mu_);
-      stop_ = true;
-    }
-    for (auto& t : threads_) t.join();
-  }
-  void Post(std::function<void()> task) {
-    absl::MutexLock l(&mu_);
-    tasks_.push_back(std::move(task));
-  }
-
- private:
-  void Loop() {
-    for (;;) {
-      std::function<void()> task;
-      {
-        absl::MutexLock l(&mu_);
-        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || !tasks_.empty(); };
-        mu_.Await(absl::Condition(&ready));
-        if (tasks_.empty()) return;
-        task = std::move(tasks_.front());
-        tasks_.pop_front();
-      }
-      task();
-    }
-  }
-  absl::Mutex mu_;
-  std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
-};
 
 // Runs callbacks once a signed checkpoint covers a given tree size, on its
 // own thread (AwaitCheckpoint blocks; reactors and the syncer must not).
@@ -176,7 +135,7 @@ struct Prepared {
   v1::DiariumEntry entry;
   storage::IndexKeys keys;
   std::string case_id;         // reserved (pending) case, if any
-  std::string payload;         // serialized envelope to store first, if any
+  std::string payload;         // serialized envelope stored with the entry, if any
   std::string payload_digest;  // its digest (raw)
   // Runs under the lock right before the append (assigns diarienummer).
   std::function<void(Prepared&)> finalize;
@@ -190,14 +149,12 @@ class Broker::Impl {
  public:
   explicit Impl(BrokerOptions o)
       : opts_(std::move(o)),
-        clock_(opts_.clock != nullptr ? opts_.clock : &RealClock()),
-        payloads_(opts_.data_dir + "/payloads") {}
+        clock_(opts_.clock != nullptr ? opts_.clock : &RealClock()) {}
 
   absl::Status Init() {
     if (opts_.diarium == nullptr || opts_.rulebook == nullptr || opts_.pseudonym_key == nullptr) {
       return absl::InvalidArgumentError("broker: diarium, rulebook and pseudonym_key are required");
     }
-    SLUSS_RETURN_IF_ERROR(payloads_.Init());
     // Replay.
     absl::Status apply_status;
     {
@@ -252,13 +209,11 @@ class Broker::Impl {
       absl::MutexLock l(&mu_);
       SLUSS_RETURN_IF_ERROR(Apply(bytes, index));
     }
-    io_ = std::make_unique<ThreadPool>(opts_.io_threads);
     notifier_ = std::make_unique<CheckpointNotifier>(opts_.diarium);
     return absl::OkStatus();
   }
 
   ~Impl() {
-    io_.reset();  // finishes payload writes (which append)
     // Appends in flight complete on the diarium's threads; wait for them
     // so their callbacks do not outlive us.
     {
@@ -547,27 +502,7 @@ class Broker::Impl {
       });
       return;
     }
-    auto commit = [this, prep, shared_v, respond, done]() {
-      Commit<Resp>(prep, shared_v, respond, done);
-    };
-    if (!prep->payload.empty()) {
-      io_->Post([this, prep, shared_v, commit, done]() {
-        absl::Status s = payloads_.Put(prep->payload_digest, prep->payload);
-        if (!s.ok()) {
-          Release(*prep, *shared_v);
-          return done(absl::UnavailableError(absl::StrCat("payload store: ", s.message())));
-        }
-        commit();
-      });
-    } else {
-      commit();
-    }
-  }
-
-  void Release(const Prepared& p, const Verified& v) {
-    absl::MutexLock l(&mu_);
-    if (!p.case_id.empty()) pending_cases_.erase(p.case_id);
-    in_flight_.erase(v.idem_key);
+    Commit<Resp>(std::move(prep), std::move(shared_v), std::move(respond), std::move(done));
   }
 
   template <typename Resp>
@@ -597,11 +532,17 @@ class Broker::Impl {
       }
     }
     if (!refused.ok()) return done(refused);
+    // The envelope goes into the entry's batch: both are durable, or neither.
+    std::vector<storage::Payload> payloads;
+    if (!prep->payload.empty()) {
+      payloads.push_back(storage::Payload{prep->payload_digest, std::move(prep->payload)});
+      prep->payload.clear();
+    }
     {
       absl::MutexLock l(&mu_);
       ++in_flight_appends_;
       t_immediate = &immediate;
-      opts_.diarium->AppendAsync(*bytes, prep->keys,
+      opts_.diarium->AppendAsync(*bytes, prep->keys, std::move(payloads),
                                  [this, prep, v, bytes, respond, done](absl::StatusOr<uint64_t> index) {
                                    if (t_immediate != nullptr) {
                                      *t_immediate = index;
@@ -966,6 +907,17 @@ class Broker::Impl {
 
   absl::StatusOr<v1::GetDisclosureResponse> GetDisclosure(const Caller& caller,
                                                           const v1::GetDisclosureRequest& req) const {
+    SLUSS_ASSIGN_OR_RETURN(StoredEnvelope stored, GetEnvelope(caller, req));
+    v1::GetDisclosureResponse resp;
+    if (!resp.mutable_envelope()->ParseFromString(stored.bytes)) {
+      return absl::DataLossError("diarium: the stored envelope does not parse");
+    }
+    resp.set_digest(std::move(stored.digest));
+    *resp.mutable_action() = std::move(stored.action);
+    return resp;
+  }
+
+  absl::StatusOr<StoredEnvelope> GetEnvelope(const Caller& caller, const v1::GetDisclosureRequest& req) const {
     std::string digest;
     v1::DsseEnvelope action;
     {
@@ -988,14 +940,11 @@ class Broker::Impl {
       }
     }
     if (digest.empty()) return absl::NotFoundError(absl::StrCat("case ", req.case_id(), " has no such envelope (yet)"));
-    SLUSS_ASSIGN_OR_RETURN(std::string bytes, payloads_.Get(digest));
-    v1::GetDisclosureResponse resp;
-    if (!resp.mutable_envelope()->ParseFromString(bytes)) {
-      return absl::DataLossError("payload store: stored envelope does not parse");
-    }
-    resp.set_digest(digest);
-    *resp.mutable_action() = std::move(action);
-    return resp;
+    StoredEnvelope out;
+    SLUSS_ASSIGN_OR_RETURN(out.bytes, opts_.diarium->GetPayload(digest));
+    out.digest = std::move(digest);
+    out.action = std::move(action);
+    return out;
   }
 
   absl::StatusOr<v1::InboxResponse> Inbox(const Caller& caller) const {
@@ -1164,8 +1113,6 @@ class Broker::Impl {
 
   const BrokerOptions opts_;
   Clock* const clock_;
-  PayloadStore payloads_;
-  std::unique_ptr<ThreadPool> io_;
   std::unique_ptr<CheckpointNotifier> notifier_;
 
   mutable absl::Mutex mu_;
@@ -1209,6 +1156,9 @@ void Broker::RevokeKey(const Caller& c, v1::RevokeKeyRequest r, Done<v1::RevokeK
 absl::StatusOr<v1::GetDisclosureResponse> Broker::GetDisclosure(const Caller& c,
                                                                 const v1::GetDisclosureRequest& r) const {
   return impl_->GetDisclosure(c, r);
+}
+absl::StatusOr<StoredEnvelope> Broker::GetEnvelope(const Caller& c, const v1::GetDisclosureRequest& r) const {
+  return impl_->GetEnvelope(c, r);
 }
 absl::StatusOr<v1::InboxResponse> Broker::Inbox(const Caller& c) const { return impl_->Inbox(c); }
 absl::StatusOr<v1::OutboxResponse> Broker::Outbox(const Caller& c) const { return impl_->Outbox(c); }

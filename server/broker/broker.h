@@ -14,9 +14,10 @@
 //
 // Concurrency: one mutex guards the projection. A state-changing call
 // verifies its signature outside the lock, validates and reserves under it
-// (the idempotency key is in flight, the case has a pending change), writes
-// any payload on an I/O thread, then appends with Diarium::AppendAsync while
-// holding the lock (log order = validation order). The entry is applied to
+// (the idempotency key is in flight, the case has a pending change), then
+// appends with Diarium::AppendAsync while holding the lock (log order =
+// validation order), the sealed envelope, if any, as a payload in the same
+// atomic batch (so neither exists without the other). The entry is applied to
 // the projection in the durable callback, and `done` runs once a signed
 // checkpoint covers it, on the broker's notifier thread (or on the caller's
 // thread for an immediate error). `done` must not block.
@@ -51,9 +52,8 @@ struct Caller {
 };
 
 struct BrokerOptions {
-  // REQUIRED. Payloads are stored under data_dir/payloads.
-  std::string data_dir;
-  // REQUIRED, not owned, must outlive the broker.
+  // REQUIRED, not owned, must outlive the broker. Sealed envelopes are
+  // stored in the diarium as payloads (Diarium::GetPayload).
   storage::Diarium* diarium = nullptr;
   const gate::Rulebook* rulebook = nullptr;       // the rulebook to activate and assess with
   const crypto::PseudonymKey* pseudonym_key = nullptr;
@@ -71,8 +71,6 @@ struct BrokerOptions {
   // Appended when the log is empty (agencies first, then officers).
   std::vector<v1::AgencyRegistration> bootstrap_agencies;
   std::vector<v1::OfficerRegistration> bootstrap_officers;
-  // Threads writing payload files (fsync happens there, never on a reactor).
-  int io_threads = 2;
   // Called (from any thread) when the store fails and the broker stops
   // accepting changes; the server turns health NOT_SERVING.
   std::function<void(const absl::Status&)> on_failure;
@@ -80,6 +78,13 @@ struct BrokerOptions {
 
 template <typename T>
 using Done = std::function<void(absl::StatusOr<T>)>;
+
+// A stored sealed envelope as a party fetches it.
+struct StoredEnvelope {
+  std::string bytes;        // its serialization, exactly as stored and signed
+  std::string digest;       // SHA-256(bytes), raw
+  v1::DsseEnvelope action;  // the signed action that committed to it
+};
 
 class Broker {
  public:
@@ -102,9 +107,11 @@ class Broker {
                    Done<v1::AcknowledgeResponse> done);
   void RevokeKey(const Caller& caller, v1::RevokeKeyRequest req, Done<v1::RevokeKeyResponse> done);
 
-  // Reads.
+  // Reads. GetDisclosure parses what GetEnvelope returns (kDataLoss if the
+  // stored bytes do not hash to their digest or do not parse).
   absl::StatusOr<v1::GetDisclosureResponse> GetDisclosure(const Caller& caller,
                                                           const v1::GetDisclosureRequest& req) const;
+  absl::StatusOr<StoredEnvelope> GetEnvelope(const Caller& caller, const v1::GetDisclosureRequest& req) const;
   absl::StatusOr<v1::InboxResponse> Inbox(const Caller& caller) const;
   absl::StatusOr<v1::OutboxResponse> Outbox(const Caller& caller) const;
   absl::StatusOr<v1::CaseHistoryResponse> CaseHistory(const Caller& caller,

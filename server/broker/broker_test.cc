@@ -127,7 +127,6 @@ class BrokerTest : public ::testing::Test {
 
   BrokerOptions Options() {
     BrokerOptions o;
-    o.data_dir = dir_;
     o.diarium = log_.get();
     o.rulebook = rulebook_.get();
     o.pseudonym_key = &pseudonym_key_;
