@@ -65,13 +65,10 @@ std::string FindChromium() {
 class AuditReportE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    pki_ = new std::string(MakeTempDir("rppki"));
-    absl::Status made = MakeDevPki(*pki_);
-    ASSERT_TRUE(made.ok()) << made;
-    auto server = SlussdProcess::Start(*pki_ + "/slussd.toml");
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = server->release();
-    ASSERT_TRUE(PointProfilesAt(*pki_, server_->port()).ok());
+    absl::StatusOr<DevServer> dev = StartDevServer("rppki");
+    ASSERT_TRUE(dev.ok()) << dev.status();
+    pki_ = new std::string(dev->pki);
+    server_ = dev->server.release();
   }
   static void TearDownTestSuite() {
     delete server_;

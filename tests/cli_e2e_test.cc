@@ -41,13 +41,10 @@ std::string PersonAged19() {
 class CliE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    pki_ = new std::string(MakeTempDir("clipki"));
-    absl::Status made = MakeDevPki(*pki_);
-    ASSERT_TRUE(made.ok()) << made;
-    auto server = SlussdProcess::Start(*pki_ + "/slussd.toml");
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = server->release();
-    ASSERT_TRUE(PointProfilesAt(*pki_, server_->port()).ok());
+    absl::StatusOr<DevServer> dev = StartDevServer("clipki");
+    ASSERT_TRUE(dev.ok()) << dev.status();
+    pki_ = new std::string(dev->pki);
+    server_ = dev->server.release();
   }
   static void TearDownTestSuite() {
     delete server_;

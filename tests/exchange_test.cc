@@ -36,17 +36,15 @@ constexpr char kPerson[] = "20061015-1235";  // 19 years old on 2026-03-01 and i
 class ExchangeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    pki_ = new std::string(MakeTempDir("xpki"));
-    absl::Status made = MakeDevPki(*pki_);
-    ASSERT_TRUE(made.ok()) << made;
     // An envelope limit above gRPC's 4 MiB message limit (so large envelopes
     // must stream) but small enough to exceed cheaply; no rate limit.
-    std::ofstream(*pki_ + "/slussd.toml", std::ios::app) << "max_envelope_bytes = 6291456\nrate_per_second = 0\n";
+    absl::StatusOr<DevServer> dev =
+        StartDevServer("xpki", "max_envelope_bytes = 6291456\nrate_per_second = 0\n");
+    ASSERT_TRUE(dev.ok()) << dev.status();
+    pki_ = new std::string(dev->pki);
+    server_ = dev->server.release();
+    // A certificate from the same CA whose agency the directory does not know.
     MakeStrangerCertificate();
-    auto server = SlussdProcess::Start(*pki_ + "/slussd.toml");
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = server->release();
-    ASSERT_TRUE(PointProfilesAt(*pki_, server_->port()).ok());
   }
   static void TearDownTestSuite() {
     delete server_;

@@ -24,13 +24,10 @@ using ::testing::HasSubstr;
 class MtlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    pki_ = new std::string(MakeTempDir("pki"));
-    absl::Status made = MakeDevPki(*pki_);
-    ASSERT_TRUE(made.ok()) << made;
-    auto server = SlussdProcess::Start(*pki_ + "/slussd.toml");
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = server->release();
-    ASSERT_TRUE(PointProfilesAt(*pki_, server_->port()).ok());
+    absl::StatusOr<DevServer> dev = StartDevServer("pki");
+    ASSERT_TRUE(dev.ok()) << dev.status();
+    pki_ = new std::string(dev->pki);
+    server_ = dev->server.release();
   }
   // A failed suite set-up must fail every test, not skip it.
   void SetUp() override { ASSERT_NE(server_, nullptr) << "slussd did not start (see the set-up failure above)"; }

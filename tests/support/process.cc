@@ -209,6 +209,19 @@ absl::Status PointProfilesAt(const std::string& dir, int port) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<DevServer> StartDevServer(const std::string& prefix, const std::string& extra_config) {
+  DevServer dev;
+  dev.pki = MakeTempDir(prefix);
+  SLUSS_RETURN_IF_ERROR(MakeDevPki(dev.pki));
+  if (!extra_config.empty()) {
+    SLUSS_ASSIGN_OR_RETURN(std::string config, ReadFile(dev.pki + "/slussd.toml"));
+    SLUSS_RETURN_IF_ERROR(WriteFileAtomically(dev.pki + "/slussd.toml", config + extra_config, 0644, true));
+  }
+  SLUSS_ASSIGN_OR_RETURN(dev.server, SlussdProcess::Start(dev.pki + "/slussd.toml"));
+  SLUSS_RETURN_IF_ERROR(PointProfilesAt(dev.pki, dev.server->port()));
+  return dev;
+}
+
 absl::StatusOr<std::string> BuildTlogVerify(const std::string& dir) {
   std::string go;
   const char* path = std::getenv("PATH");

@@ -63,6 +63,16 @@ class SlussdProcess {
 absl::Status MakeDevPki(const std::string& dir);
 absl::Status PointProfilesAt(const std::string& dir, int port);
 
+// What every end-to-end suite starts from: a dev PKI (deploy/dev-pki) in a
+// fresh temp dir named after `prefix`, `extra_config` (TOML lines) appended
+// to its slussd.toml, a slussd started on it, and the profiles pointed at
+// its port. Any failure names the step.
+struct DevServer {
+  std::string pki;
+  std::unique_ptr<SlussdProcess> server;
+};
+absl::StatusOr<DevServer> StartDevServer(const std::string& prefix, const std::string& extra_config = "");
+
 // Builds tests/interop/tlogverify (Go, GOPATH mode against Debian's
 // /usr/share/gocode x/mod) into `dir` and returns the binary's path. Its
 // command line: -dir EXPORT [-proof F] [-consistency F -old-checkpoint F];
