@@ -128,22 +128,13 @@ absl::Status RequestNew(SlussClient& client, const RequestOptions& o, const Glob
   if (c.facts.categories_size() == 0) {
     return absl::InvalidArgumentError("no category: pass --category (e.g. socialtjanst) or put it in --facts");
   }
-  if (o.subject_kind == "person") {
-    c.subject_kind = v1::PERSON;
-  } else if (o.subject_kind == "organisation") {
-    c.subject_kind = v1::ORGANISATION;
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat("--subject-kind \"", o.subject_kind,
-                                                   "\" is not person or organisation"));
-  }
+  absl::StatusOr<v1::SubjectKind> kind = ParseSubjectKind(o.subject_kind);
+  if (!kind.ok()) return kind.status();
+  c.subject_kind = *kind;
   c.subject_id = o.subject;
-  if (!o.question_file.empty()) {
-    auto q = ReadFile(o.question_file);
-    if (!q.ok()) return q.status();
-    c.text = *q;
-  } else {
-    c.text = o.question;
-  }
+  absl::StatusOr<std::string> text = TextFromFileOr(o.question_file, o.question);
+  if (!text.ok()) return text.status();
+  c.text = *std::move(text);
   c.summary = o.summary.empty() ? (o.basis.empty() ? "Begäran om uppgifter" : "Begäran enligt " + o.basis + " OSL")
                                 : o.summary;
   c.idempotency_key = o.key;

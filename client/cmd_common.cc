@@ -1,6 +1,7 @@
 #include "client/cmd_common.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/file.h"
 #include "client/tty.h"
 #include "client/workflow.h"
 #include "gate/render.h"
@@ -15,6 +16,18 @@ nlohmann::json ProtoJson(const google::protobuf::Message& m) {
   o.preserve_proto_field_names = true;
   (void)google::protobuf::util::MessageToJsonString(m, &text, o);
   return nlohmann::json::parse(text, nullptr, false);
+}
+
+absl::StatusOr<v1::SubjectKind> ParseSubjectKind(const std::string& value) {
+  if (value == "person") return v1::PERSON;
+  if (value == "organisation") return v1::ORGANISATION;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--subject-kind \"", value, "\" is not person or organisation"));
+}
+
+absl::StatusOr<std::string> TextFromFileOr(const std::string& file, const std::string& inline_text) {
+  if (file.empty()) return inline_text;
+  return ReadFile(file);
 }
 
 namespace {

@@ -14,12 +14,22 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "client/cli.h"
 #include "client/workflow.h"
 #include "google/protobuf/message.h"
+#include "sluss/v1/action.pb.h"
 #include "sluss/v1/gate.pb.h"
 
 namespace sluss::client {
+
+// --subject-kind: "person" or "organisation"; kInvalidArgument naming the
+// flag and the value otherwise.
+absl::StatusOr<v1::SubjectKind> ParseSubjectKind(const std::string& value);
+
+// The contents of `file` if it is set (ReadFile's error otherwise), else
+// `inline_text`: for flag pairs such as --question-file / --question.
+absl::StatusOr<std::string> TextFromFileOr(const std::string& file, const std::string& inline_text);
 
 // The message's Protobuf JSON mapping (proto field names) as a json value.
 nlohmann::json ProtoJson(const google::protobuf::Message& m);

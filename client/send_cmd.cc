@@ -88,22 +88,13 @@ absl::Status Send(SlussClient& client, const SendOptions& o, bool json) {
     if (!parsed.ok()) return parsed.status();
     *c.facts.add_attestations() = *parsed;
   }
-  if (o.subject_kind == "person") {
-    c.subject_kind = v1::PERSON;
-  } else if (o.subject_kind == "organisation") {
-    c.subject_kind = v1::ORGANISATION;
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat("--subject-kind \"", o.subject_kind,
-                                                   "\" is not person or organisation"));
-  }
+  absl::StatusOr<v1::SubjectKind> kind = ParseSubjectKind(o.subject_kind);
+  if (!kind.ok()) return kind.status();
+  c.subject_kind = *kind;
   c.subject_id = o.subject;
-  if (!o.file.empty()) {
-    auto text = ReadFile(o.file);
-    if (!text.ok()) return text.status();
-    c.text = *text;
-  } else {
-    c.text = o.content;
-  }
+  absl::StatusOr<std::string> text = TextFromFileOr(o.file, o.content);
+  if (!text.ok()) return text.status();
+  c.text = *std::move(text);
   // On a terminal, ask for the judgements the gate will need and the
   // motivation, as `decide` does; a script must pass them as flags.
   std::string motivation = o.motivation;
