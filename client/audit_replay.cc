@@ -12,6 +12,7 @@
 #include "client/audit_log.h"
 #include "exchange/action.h"
 #include "gate/assess.h"
+#include "gate/render.h"
 #include "storage/verify.h"
 
 namespace sluss::client {
@@ -120,27 +121,12 @@ class Replayer {
     ++report_.disclosures;
     if (a.outcome() == v1::ALLOWED) return;
     if (a.outcome() == v1::ALLOWED_IF_ATTESTED) {
-      std::vector<std::string> missing;
-      for (const auto& c : a.categories()) {
-        if (c.outcome() == v1::ALLOWED) continue;
-        for (const auto& p : c.provisions()) {
-          if (p.status() != v1::APPLIES_IF_ATTESTED) continue;
-          std::vector<std::string> js;
-          for (const auto& f : p.findings()) {
-            if (f.reason() == v1::JUDGEMENT_REQUIRED) js.push_back(f.ref());
-          }
-          missing.push_back(absl::StrCat(c.category(), " under ", p.provision(), ": ", absl::StrJoin(js, ", ")));
-        }
-      }
       Add(v.index, "attestation_missing", case_id,
-          absl::StrCat("disclosed without the attestations the rules require (", absl::StrJoin(missing, "; or "),
-                       ")"));
+          absl::StrCat("disclosed without the attestations the rules require (",
+                       absl::StrJoin(gate::MissingAttestations(a), "; or "), ")"));
       return;
     }
-    std::vector<std::string> cats;
-    for (const auto& c : a.categories()) {
-      if (c.outcome() == v1::NOT_ALLOWED) cats.push_back(c.category());
-    }
+    const std::vector<std::string> cats = gate::NotAllowedCategories(a);
     Add(v.index, "disclosure_not_allowed", case_id,
         absl::StrCat("disclosed ", absl::StrJoin(cats, ", "), ", which the rules in force on ", a.decision_date(),
                      " do not allow"));

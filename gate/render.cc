@@ -485,4 +485,28 @@ std::vector<v1::DisclosureProvision> RulesInForce(const Rulebook& rb, absl::Civi
   return out;
 }
 
+std::vector<std::string> MissingAttestations(const v1::Assessment& a) {
+  std::vector<std::string> out;
+  for (const v1::CategoryAssessment& c : a.categories()) {
+    if (c.outcome() == v1::ALLOWED) continue;
+    for (const v1::ProvisionResult& p : c.provisions()) {
+      if (p.status() != v1::APPLIES_IF_ATTESTED) continue;
+      std::vector<std::string> judgements;
+      for (const v1::Finding& f : p.findings()) {
+        if (f.reason() == v1::JUDGEMENT_REQUIRED) judgements.push_back(f.ref());
+      }
+      out.push_back(absl::StrCat(c.category(), " under ", p.provision(), ": ", absl::StrJoin(judgements, ", ")));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> NotAllowedCategories(const v1::Assessment& a) {
+  std::vector<std::string> out;
+  for (const v1::CategoryAssessment& c : a.categories()) {
+    if (c.outcome() == v1::NOT_ALLOWED) out.push_back(c.category());
+  }
+  return out;
+}
+
 }  // namespace sluss::gate

@@ -27,6 +27,14 @@ std::string RenderAssessment(const Rulebook& rulebook, const v1::Assessment& ass
 // FACT_SUBJECT_AGE_YEARS; "" for FACT_FIELD_UNSPECIFIED (and unknown values).
 const char* FactFieldPath(v1::FactField field);
 
+// What an assessment that is not ALLOWED still lacks, for error messages
+// and audit reports: for each category not yet allowed, each provision that
+// would apply once attested, as "<category> under <provision>: <judgement>,
+// ..."; and the categories whose outcome is NOT_ALLOWED. Both empty for an
+// ALLOWED assessment.
+std::vector<std::string> MissingAttestations(const v1::Assessment& assessment);
+std::vector<std::string> NotAllowedCategories(const v1::Assessment& assessment);
+
 // One line of explanation for a finding of `result`.
 std::string RenderFinding(const Rulebook& rulebook, const v1::ProvisionResult& result,
                           const v1::Finding& finding, Lang lang);

@@ -52,6 +52,31 @@ TEST(RenderAssessment, JudgementsToAttestAreSpelledOut) {
   EXPECT_THAT(sv, HasSubstr("Tillåtet om intygat enligt: 10 kap. 27 § OSL"));
 }
 
+TEST(MissingAttestations, NamesCategoryProvisionAndJudgement) {
+  absl::StatusOr<v1::Assessment> attest = Assess(Bundled(), ParseFacts(R"pb(
+    discloser { agency_kind: "polismyndigheten" }
+    recipient { agency_kind: "kommun_socialnamnd" }
+    categories: "forundersokning"
+  )pb"), Day("2026-03-01"));
+  ASSERT_TRUE(attest.ok());
+  ASSERT_EQ(attest->outcome(), v1::ALLOWED_IF_ATTESTED);
+  const std::vector<std::string> missing = MissingAttestations(*attest);
+  ASSERT_FALSE(missing.empty());
+  EXPECT_THAT(missing, ::testing::Contains(HasSubstr("forundersokning under 10:27: ")));
+  EXPECT_THAT(missing, ::testing::Contains(HasSubstr("uppenbart")));
+  EXPECT_TRUE(NotAllowedCategories(*attest).empty());
+
+  absl::StatusOr<v1::Assessment> no = Assess(Bundled(), ParseFacts(R"pb(
+    discloser { agency_kind: "kommun_socialnamnd" }
+    recipient { agency_kind: "polismyndigheten" }
+    categories: "socialtjanst"
+  )pb"), Day("2026-03-01"));
+  ASSERT_TRUE(no.ok());
+  ASSERT_EQ(no->outcome(), v1::NOT_ALLOWED);
+  EXPECT_EQ(NotAllowedCategories(*no), std::vector<std::string>{"socialtjanst"});
+  EXPECT_TRUE(MissingAttestations(*no).empty());
+}
+
 TEST(FactFieldPath, EveryValueNamesADistinctFactsPath) {
   std::set<std::string> seen;
   for (int i = v1::FactField_MIN; i <= v1::FactField_MAX; ++i) {

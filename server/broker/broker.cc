@@ -25,6 +25,7 @@
 #include "exchange/action.h"
 #include "gate/assess.h"
 #include "gate/identifiers.h"
+#include "gate/render.h"
 #include "server/broker/projection.h"
 
 namespace sluss::broker {
@@ -398,25 +399,11 @@ class Broker::Impl {
   static absl::Status RequireAllowed(const v1::Assessment& a) {
     if (a.outcome() == v1::ALLOWED) return absl::OkStatus();
     if (a.outcome() == v1::ALLOWED_IF_ATTESTED) {
-      std::vector<std::string> alts;
-      for (const auto& c : a.categories()) {
-        if (c.outcome() == v1::ALLOWED) continue;
-        for (const auto& p : c.provisions()) {
-          if (p.status() != v1::APPLIES_IF_ATTESTED) continue;
-          std::vector<std::string> js;
-          for (const auto& f : p.findings()) {
-            if (f.reason() == v1::JUDGEMENT_REQUIRED) js.push_back(f.ref());
-          }
-          alts.push_back(absl::StrCat(c.category(), " under ", p.provision(), ": ", absl::StrJoin(js, ", ")));
-        }
-      }
-      return absl::FailedPreconditionError(absl::StrCat(
-          "missing attestations (the gate allows this only once attested): ", absl::StrJoin(alts, "; or ")));
+      return absl::FailedPreconditionError(
+          absl::StrCat("missing attestations (the gate allows this only once attested): ",
+                       absl::StrJoin(gate::MissingAttestations(a), "; or ")));
     }
-    std::vector<std::string> cats;
-    for (const auto& c : a.categories()) {
-      if (c.outcome() == v1::NOT_ALLOWED) cats.push_back(c.category());
-    }
+    const std::vector<std::string> cats = gate::NotAllowedCategories(a);
     return absl::FailedPreconditionError(absl::StrCat("the gate does not allow disclosing ",
                                                       absl::StrJoin(cats, ", "), " on ", a.decision_date(),
                                                       " (see the assessment)"));
