@@ -35,18 +35,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string PersonAged19() {
-  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
-  const absl::CivilDay birth = absl::CivilDay(today.year() - 19, today.month(), 1) - 30;
-  const std::string nine = absl::StrFormat("%02d%02d%02d123", birth.year() % 100, birth.month(), birth.day());
-  int sum = 0;
-  for (size_t i = 0; i < nine.size(); ++i) {
-    int d = (nine[i] - '0') * (i % 2 == 0 ? 2 : 1);
-    sum += d / 10 + d % 10;
-  }
-  return absl::StrFormat("%04d%02d%02d-123%d", birth.year(), birth.month(), birth.day(), (10 - sum % 10) % 10);
-}
-
 // Chromium from Debian's `chromium` package (deploy/install-deps installs it),
 // or the binary named by $SLUSS_CHROMIUM.
 std::string FindChromium() {

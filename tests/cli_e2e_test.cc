@@ -23,21 +23,6 @@ using ::testing::Not;
 
 constexpr char kAnswer[] = "HEMLIGT-SVAR: känd sedan 2024, insats pågår (CLI-E2E-4711).";
 
-// A valid personnummer (Luhn check digit) for someone who turned 19 about a
-// month ago: 19 years old on any date the test runs.
-std::string PersonAged19() {
-  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
-  const absl::CivilDay born(today.year() - 19, today.month(), 1);
-  const absl::CivilDay birth = born - 30;  // a day in the previous month
-  const std::string nine = absl::StrFormat("%02d%02d%02d123", birth.year() % 100, birth.month(), birth.day());
-  int sum = 0;
-  for (size_t i = 0; i < nine.size(); ++i) {
-    int d = (nine[i] - '0') * (i % 2 == 0 ? 2 : 1);
-    sum += d / 10 + d % 10;
-  }
-  return absl::StrFormat("%04d%02d%02d-123%d", birth.year(), birth.month(), birth.day(), (10 - sum % 10) % 10);
-}
-
 class CliE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

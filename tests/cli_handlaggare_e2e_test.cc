@@ -34,19 +34,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// A valid personnummer of someone 19 years old today (as in cli_e2e_test).
-std::string PersonAged19() {
-  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
-  const absl::CivilDay birth = absl::CivilDay(today.year() - 19, today.month(), 1) - 30;
-  const std::string nine = absl::StrFormat("%02d%02d%02d123", birth.year() % 100, birth.month(), birth.day());
-  int sum = 0;
-  for (size_t i = 0; i < nine.size(); ++i) {
-    int d = (nine[i] - '0') * (i % 2 == 0 ? 2 : 1);
-    sum += d / 10 + d % 10;
-  }
-  return absl::StrFormat("%04d%02d%02d-123%d", birth.year(), birth.month(), birth.day(), (10 - sum % 10) % 10);
-}
-
 // A child on a pseudo-terminal: the test reads what it writes and answers
 // its prompts, as a person at a terminal would.
 class PtyProcess {

@@ -14,9 +14,11 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "base/file.h"
 #include "base/status_macros.h"
@@ -207,6 +209,18 @@ absl::Status PointProfilesAt(const std::string& dir, int port) {
   }
   ::closedir(d);
   return absl::OkStatus();
+}
+
+std::string PersonAged19() {
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  const absl::CivilDay birth = absl::CivilDay(today.year() - 19, today.month(), 1) - 30;
+  const std::string nine = absl::StrFormat("%02d%02d%02d123", birth.year() % 100, birth.month(), birth.day());
+  int sum = 0;
+  for (size_t i = 0; i < nine.size(); ++i) {
+    const int d = (nine[i] - '0') * (i % 2 == 0 ? 2 : 1);
+    sum += d / 10 + d % 10;
+  }
+  return absl::StrFormat("%04d%02d%02d-123%d", birth.year(), birth.month(), birth.day(), (10 - sum % 10) % 10);
 }
 
 absl::StatusOr<DevServer> StartDevServer(const std::string& prefix, const std::string& extra_config) {

@@ -63,6 +63,10 @@ class SlussdProcess {
 absl::Status MakeDevPki(const std::string& dir);
 absl::Status PointProfilesAt(const std::string& dir, int port);
 
+// A valid personnummer (Luhn check digit) for someone who turned 19 about a
+// month ago: 19 years old on any date the test runs (10:18a's age range).
+std::string PersonAged19();
+
 // What every end-to-end suite starts from: a dev PKI (deploy/dev-pki) in a
 // fresh temp dir named after `prefix`, `extra_config` (TOML lines) appended
 // to its slussd.toml, a slussd started on it, and the profiles pointed at
