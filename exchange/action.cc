@@ -7,20 +7,6 @@
 #include "crypto/hash.h"
 
 namespace sluss::exchange {
-namespace {
-
-std::string Deterministic(const google::protobuf::MessageLite& m) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream zs(&out);
-    google::protobuf::io::CodedOutputStream cs(&zs);
-    cs.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&cs);
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string AgencyKey(absl::string_view orgnr, absl::string_view function) {
   return absl::StrCat(orgnr, "/", function);
@@ -48,7 +34,18 @@ std::string EnvelopeAssociatedData(absl::string_view case_id) {
   return absl::StrCat("sluss.case.v1:", case_id);
 }
 
-std::string SerializeEnvelope(const v1::SealedEnvelope& envelope) { return Deterministic(envelope); }
+std::string SerializeDeterministic(const google::protobuf::MessageLite& m) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream zs(&out);
+    google::protobuf::io::CodedOutputStream cs(&zs);
+    cs.SetSerializationDeterministic(true);
+    m.SerializeToCodedStream(&cs);
+  }
+  return out;
+}
+
+std::string SerializeEnvelope(const v1::SealedEnvelope& envelope) { return SerializeDeterministic(envelope); }
 
 std::string EnvelopeDigest(const v1::SealedEnvelope& envelope) {
   return std::string(crypto::AsStringView(crypto::Sha256(SerializeEnvelope(envelope))));
@@ -108,7 +105,7 @@ crypto::DsseEnvelope DsseFromProto(const v1::DsseEnvelope& p) {
 v1::DsseEnvelope SignAction(const v1::Action& action, const crypto::Ed25519SigningKey& key) {
   crypto::DsseEnvelope e;
   e.payload_type = std::string(kActionPayloadType);
-  e.payload = Deterministic(action);
+  e.payload = SerializeDeterministic(action);
   crypto::DsseSign(e, action.officer(), key);
   return DsseToProto(e);
 }

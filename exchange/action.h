@@ -14,6 +14,8 @@
 
 #include <string>
 
+#include "google/protobuf/message_lite.h"
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -40,6 +42,10 @@ std::string CaseIdFor(const v1::AgencyRef& opener, absl::string_view idempotency
 
 // The associated data envelopes of a case are sealed with.
 std::string EnvelopeAssociatedData(absl::string_view case_id);
+
+// Deterministic serialization (map fields in key order): the bytes of any
+// message that is stored, signed or hashed — entries, actions, rulebooks.
+std::string SerializeDeterministic(const google::protobuf::MessageLite& message);
 
 // Deterministic serialization (the bytes stored and hashed).
 std::string SerializeEnvelope(const v1::SealedEnvelope& envelope);

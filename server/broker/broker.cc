@@ -37,17 +37,6 @@ using exchange::AgencyKey;
 // is 65,535 bytes; leave room for the envelope of the entry).
 constexpr size_t kRulebookChunk = 60000;
 
-std::string Deterministic(const google::protobuf::MessageLite& m) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream zs(&out);
-    google::protobuf::io::CodedOutputStream cs(&zs);
-    cs.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&cs);
-  }
-  return out;
-}
-
 std::string Hex(absl::string_view b) { return crypto::ToHex(b); }
 
 std::string DateString(absl::CivilDay d) {
@@ -179,7 +168,7 @@ class Broker::Impl {
       for (const auto& o : opts_.bootstrap_officers) *boot.emplace_back().mutable_officer() = o;
     }
     if (active != opts_.rulebook->digest()) {
-      const std::string ser = Deterministic(opts_.rulebook->proto());
+      const std::string ser = exchange::SerializeDeterministic(opts_.rulebook->proto());
       v1::RulebookActivation act;
       act.set_digest(opts_.rulebook->digest());
       act.set_rulebook_id(opts_.rulebook->proto().id());
@@ -201,7 +190,7 @@ class Broker::Impl {
     }
     for (v1::DiariumEntry& e : boot) {
       e.set_time_unix_micros(absl::ToUnixMicros(clock_->Now()));
-      const std::string bytes = Deterministic(e);
+      const std::string bytes = exchange::SerializeDeterministic(e);
       storage::IndexKeys keys;
       keys.time = clock_->Now();
       if (e.has_agency()) keys.agency_ids.push_back(AgencyKey(e.agency().agency()));
@@ -505,7 +494,7 @@ class Broker::Impl {
         if (prep->finalize) prep->finalize(*prep);
         prep->entry.set_time_unix_micros(absl::ToUnixMicros(clock_->Now()));
         prep->keys.time = clock_->Now();
-        *bytes = Deterministic(prep->entry);
+        *bytes = exchange::SerializeDeterministic(prep->entry);
         if (bytes->size() > storage::kMaxEntrySize) {
           s = absl::InvalidArgumentError(absl::StrCat("the diarium entry would be ", bytes->size(),
                                                       " bytes; the limit is ", storage::kMaxEntrySize,

@@ -34,16 +34,7 @@ v1::AgencyRef Ref(absl::string_view orgnr, absl::string_view function) {
 
 }  // namespace
 
-std::string SerializeEntry(const v1::DiariumEntry& entry) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream zs(&out);
-    google::protobuf::io::CodedOutputStream cs(&zs);
-    cs.SetSerializationDeterministic(true);
-    entry.SerializeToCodedStream(&cs);
-  }
-  return out;
-}
+std::string SerializeEntry(const v1::DiariumEntry& entry) { return exchange::SerializeDeterministic(entry); }
 
 absl::StatusOr<std::unique_ptr<SlussLogGenerator>> SlussLogGenerator::Create(const SlussLogOptions& options) {
   std::unique_ptr<SlussLogGenerator> g(new SlussLogGenerator());
@@ -107,13 +98,7 @@ std::vector<v1::DiariumEntry> SlussLogGenerator::Preamble() {
   for (const char* o : {"anna.handlaggare", "bo.beslutsfattare", "gustav.admin", "cecilia.utredare", "frida.revisor"}) {
     *out.emplace_back().mutable_officer() = officers_[o];
   }
-  std::string ser;
-  {
-    google::protobuf::io::StringOutputStream zs(&ser);
-    google::protobuf::io::CodedOutputStream cs(&zs);
-    cs.SetSerializationDeterministic(true);
-    rulebook_->proto().SerializeToCodedStream(&cs);
-  }
+  const std::string ser = exchange::SerializeDeterministic(rulebook_->proto());
   v1::RulebookActivation act;
   act.set_digest(rulebook_->digest());
   act.set_rulebook_id(rulebook_->proto().id());
