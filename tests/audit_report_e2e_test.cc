@@ -27,6 +27,7 @@
 #include "base/file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/dev_suite.h"
 #include "tests/support/process.h"
 
 namespace sluss::testing {
@@ -50,48 +51,12 @@ std::string FindChromium() {
   return "";
 }
 
-class AuditReportE2eTest : public ::testing::Test {
+class AuditReportE2eTest : public DevServerSuite<AuditReportE2eTest> {
+ public:
+  static constexpr char kPkiPrefix[] = "rppki";
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<DevServer> dev = StartDevServer("rppki");
-    ASSERT_TRUE(dev.ok()) << dev.status();
-    pki_ = new std::string(dev->pki);
-    server_ = dev->server.release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-    delete pki_;
-  }
-  void SetUp() override { ASSERT_NE(server_, nullptr) << "slussd did not start"; }
-
-  static ProcessResult Sluss(const std::string& profile, std::vector<std::string> args) {
-    std::vector<std::string> argv = {Bin("sluss")};
-    if (!profile.empty()) argv.insert(argv.end(), {"--profile", *pki_ + "/profiles/" + profile + ".toml"});
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = RunProcess(argv);
-    EXPECT_TRUE(r.ok());
-    return *r;
-  }
-  static nlohmann::json Json(const ProcessResult& r) {
-    auto j = nlohmann::json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
-    return j;
-  }
-  static std::string Request() {
-    ProcessResult r = Sluss("cecilia.utredare",
-                            {"--json", "request", "new", "--to", "212000-0142:socialtjanst", "--category",
-                             "socialtjanst", "--purpose", "forebygga_brott", "--basis", "10:18a", "--subject",
-                             PersonAged19(), "--question", "Är personen känd?"});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return Json(r)["logged"]["case_id"].get<std::string>();
-  }
-
-  static std::string* pki_;
-  static SlussdProcess* server_;
+  static std::string Request() { return RequestAged19("Är personen känd?"); }
 };
-std::string* AuditReportE2eTest::pki_ = nullptr;
-SlussdProcess* AuditReportE2eTest::server_ = nullptr;
 
 // The counts of one row of a text table ("  10:18a   2   1   1").
 std::vector<int> RowOf(const std::string& text, const std::string& section, const std::string& key) {

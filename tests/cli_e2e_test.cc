@@ -13,6 +13,7 @@
 #include "base/file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/dev_suite.h"
 #include "tests/support/process.h"
 
 namespace sluss::testing {
@@ -23,54 +24,10 @@ using ::testing::Not;
 
 constexpr char kAnswer[] = "HEMLIGT-SVAR: känd sedan 2024, insats pågår (CLI-E2E-4711).";
 
-class CliE2eTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<DevServer> dev = StartDevServer("clipki");
-    ASSERT_TRUE(dev.ok()) << dev.status();
-    pki_ = new std::string(dev->pki);
-    server_ = dev->server.release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-    delete pki_;
-  }
-  void SetUp() override { ASSERT_NE(server_, nullptr) << "slussd did not start"; }
-
-  static ProcessResult Sluss(const std::string& profile, std::vector<std::string> args) {
-    std::vector<std::string> argv = {Bin("sluss"), "--profile", *pki_ + "/profiles/" + profile + ".toml"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = RunProcess(argv);
-    EXPECT_TRUE(r.ok());
-    return *r;
-  }
-  static nlohmann::json Json(const ProcessResult& r) {
-    auto j = nlohmann::json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << r.out;
-    return j;
-  }
-  // Files the tests hand to --disclose / --question-file.
-  static std::string WriteTemp(const std::string& name, const std::string& text) {
-    std::string path = MakeTempDir("clifile") + "/" + name;
-    EXPECT_TRUE(WriteFileAtomically(path, text, 0600, true).ok());
-    return path;
-  }
-  static std::string NewYoungAtRisk(const std::string& question) {
-    ProcessResult r = Sluss("cecilia.utredare",
-                            {"--json", "request", "new", "--to", "212000-0142:socialtjanst", "--category",
-                             "socialtjanst", "--purpose", "forebygga_brott", "--basis", "10:18a", "--subject",
-                             PersonAged19(), "--question", question});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    nlohmann::json j = Json(r);
-    return j["logged"]["case_id"].get<std::string>();
-  }
-
-  static std::string* pki_;
-  static SlussdProcess* server_;
+class CliE2eTest : public DevServerSuite<CliE2eTest> {
+ public:
+  static constexpr char kPkiPrefix[] = "clipki";
 };
-std::string* CliE2eTest::pki_ = nullptr;
-SlussdProcess* CliE2eTest::server_ = nullptr;
 
 TEST_F(CliE2eTest, Route1RequestAttestDiscloseOpenAcknowledge) {
   const std::string question = "Är personen känd av socialtjänsten? (CLI-E2E-Q)";
@@ -175,7 +132,7 @@ TEST_F(CliE2eTest, Route1RequestAttestDiscloseOpenAcknowledge) {
   ProcessResult go = RunProcess({*tlogverify, "-dir", exp}).value();
   EXPECT_EQ(go.exit_code, 0) << go.out << go.err;
   EXPECT_THAT(go.out, HasSubstr("OK checkpoint sluss.dev/diarium size"));
-  NewYoungAtRisk("En fråga till, så loggen växer.");
+  RequestAged19("En fråga till, så loggen växer.");
   ASSERT_EQ(Sluss("frida.revisor", {"audit", "fetch", "--out", exp}).exit_code, 0);
   ProcessResult again = Sluss("frida.revisor", {"--json", "audit", "verify", "--export", exp});
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
@@ -192,7 +149,7 @@ TEST_F(CliE2eTest, Route1RequestAttestDiscloseOpenAcknowledge) {
 }
 
 TEST_F(CliE2eTest, RefusalAndErrors) {
-  const std::string case_id = NewYoungAtRisk("Fråga som avslås.");
+  const std::string case_id = RequestAged19("Fråga som avslås.");
   ProcessResult noreason = Sluss("bo.beslutsfattare", {"decide", case_id, "--refuse"});
   EXPECT_EQ(noreason.exit_code, 6);
   EXPECT_THAT(noreason.err, HasSubstr("--reason"));
@@ -207,7 +164,7 @@ TEST_F(CliE2eTest, RefusalAndErrors) {
   ProcessResult open = Sluss("cecilia.utredare", {"open", case_id, "--out", MakeTempDir("clinone")});
   EXPECT_EQ(open.exit_code, 4) << open.err;
   // An officer without beslutsrätt: denied (3).
-  const std::string other = NewYoungAtRisk("Ännu en fråga.");
+  const std::string other = RequestAged19("Ännu en fråga.");
   ProcessResult anna = Sluss("anna.handlaggare", {"decide", other, "--refuse", "--reason", "x"});
   EXPECT_EQ(anna.exit_code, 3) << anna.err;
   // Unknown case: not found (4); usage errors: 2.

@@ -26,6 +26,7 @@
 #include "base/file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/dev_suite.h"
 #include "tests/support/process.h"
 
 namespace sluss::testing {
@@ -102,55 +103,12 @@ class PtyProcess {
   size_t seen_ = 0;
 };
 
-class HandlaggareE2eTest : public ::testing::Test {
+class HandlaggareE2eTest : public DevServerSuite<HandlaggareE2eTest> {
+ public:
+  static constexpr char kPkiPrefix[] = "hlpki";
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<DevServer> dev = StartDevServer("hlpki");
-    ASSERT_TRUE(dev.ok()) << dev.status();
-    pki_ = new std::string(dev->pki);
-    server_ = dev->server.release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-    delete pki_;
-  }
-  void SetUp() override { ASSERT_NE(server_, nullptr) << "slussd did not start"; }
-
-  static std::string Profile(const std::string& name) { return *pki_ + "/profiles/" + name + ".toml"; }
-  static ProcessResult Sluss(const std::string& profile, std::vector<std::string> args,
-                             const std::map<std::string, std::string>& env = {}) {
-    std::vector<std::string> argv = {Bin("sluss")};
-    if (!profile.empty()) argv.insert(argv.end(), {"--profile", Profile(profile)});
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = RunProcess(argv, env);
-    EXPECT_TRUE(r.ok());
-    return *r;
-  }
-  static nlohmann::json Json(const ProcessResult& r) {
-    auto j = nlohmann::json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
-    return j;
-  }
-  static std::string WriteTemp(const std::string& name, const std::string& text, int mode = 0600) {
-    std::string path = MakeTempDir("hlfile") + "/" + name;
-    EXPECT_TRUE(WriteFileAtomically(path, text, mode, true).ok());
-    return path;
-  }
-  static std::string NewYoungAtRisk() {
-    ProcessResult r = Sluss("cecilia.utredare",
-                            {"--json", "request", "new", "--to", "212000-0142:socialtjanst", "--category",
-                             "socialtjanst", "--purpose", "forebygga_brott", "--basis", "10:18a", "--subject",
-                             PersonAged19(), "--question", "Är personen känd av socialtjänsten?"});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return Json(r)["logged"]["case_id"].get<std::string>();
-  }
-
-  static std::string* pki_;
-  static SlussdProcess* server_;
+  static std::string NewYoungAtRisk() { return RequestAged19("Är personen känd av socialtjänsten?"); }
 };
-std::string* HandlaggareE2eTest::pki_ = nullptr;
-SlussdProcess* HandlaggareE2eTest::server_ = nullptr;
 
 TEST_F(HandlaggareE2eTest, ProfileInitChecksEveryFileAndWritesUnderXdgConfigHome) {
   const std::string xdg = MakeTempDir("hlxdg");

@@ -22,6 +22,7 @@
 #include "sluss/v1/exchange.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/dev_suite.h"
 #include "tests/support/process.h"
 
 namespace sluss::testing {
@@ -33,25 +34,19 @@ using client::SlussClient;
 constexpr char kSecret[] = "HEMLIGT-SVAR: Personen har sedan 2024 varit föremål för insatser XYZZY-4711.";
 constexpr char kPerson[] = "20061015-1235";  // 19 years old on 2026-03-01 and in 2026
 
-class ExchangeTest : public ::testing::Test {
+class ExchangeTest : public DevServerSuite<ExchangeTest> {
+ public:
+  static constexpr char kPkiPrefix[] = "xpki";
+  // An envelope limit above gRPC's 4 MiB message limit (so large envelopes
+  // must stream) but small enough to exceed cheaply; no rate limit.
+  static std::string ExtraConfig() { return "max_envelope_bytes = 6291456\nrate_per_second = 0\n"; }
+
  protected:
   static void SetUpTestSuite() {
-    // An envelope limit above gRPC's 4 MiB message limit (so large envelopes
-    // must stream) but small enough to exceed cheaply; no rate limit.
-    absl::StatusOr<DevServer> dev =
-        StartDevServer("xpki", "max_envelope_bytes = 6291456\nrate_per_second = 0\n");
-    ASSERT_TRUE(dev.ok()) << dev.status();
-    pki_ = new std::string(dev->pki);
-    server_ = dev->server.release();
+    DevServerSuite::SetUpTestSuite();
     // A certificate from the same CA whose agency the directory does not know.
-    MakeStrangerCertificate();
+    if (server_ != nullptr) MakeStrangerCertificate();
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-    delete pki_;
-  }
-  void SetUp() override { ASSERT_NE(server_, nullptr); }
 
   // A certificate from the dev CA naming an agency the directory lacks.
   static void MakeStrangerCertificate() {
@@ -119,12 +114,7 @@ class ExchangeTest : public ::testing::Test {
     out[1].set_motivation("Pågående insats påverkas inte.");
     return out;
   }
-
-  static std::string* pki_;
-  static SlussdProcess* server_;
 };
-std::string* ExchangeTest::pki_ = nullptr;
-SlussdProcess* ExchangeTest::server_ = nullptr;
 
 #define EXPECT_CODE(expr, want, substr)                                        \
   do {                                                                         \

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/support/dev_suite.h"
 #include "tests/support/process.h"
 
 namespace sluss::testing {
@@ -21,30 +22,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class MtlsTest : public ::testing::Test {
+class MtlsTest : public DevServerSuite<MtlsTest> {
+ public:
+  static constexpr char kPkiPrefix[] = "pki";
+
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<DevServer> dev = StartDevServer("pki");
-    ASSERT_TRUE(dev.ok()) << dev.status();
-    pki_ = new std::string(dev->pki);
-    server_ = dev->server.release();
-  }
-  // A failed suite set-up must fail every test, not skip it.
-  void SetUp() override { ASSERT_NE(server_, nullptr) << "slussd did not start (see the set-up failure above)"; }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete pki_;
-  }
-
-  ProcessResult Sluss(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {Bin("sluss")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = RunProcess(argv);
-    EXPECT_TRUE(r.ok());
-    return *r;
-  }
-
-  std::string Profile(const std::string& name) { return *pki_ + "/profiles/" + name + ".toml"; }
+  // `sluss args...` with no --profile.
+  static ProcessResult Sluss(const std::vector<std::string>& args) { return DevServerSuite::Sluss("", args); }
 
   // Writes a variant of profile `base` with `from` replaced by `to`.
   std::string VariantProfile(const std::string& base, const std::string& from, const std::string& to) {
@@ -56,14 +40,8 @@ class MtlsTest : public ::testing::Test {
     return path;
   }
 
-  static std::string* pki_;
-  static SlussdProcess* server_;
-  static int variants_;
+  inline static int variants_ = 0;
 };
-int MtlsTest::variants_ = 0;
-
-std::string* MtlsTest::pki_ = nullptr;
-SlussdProcess* MtlsTest::server_ = nullptr;
 
 TEST_F(MtlsTest, StatusShowsHealthAndTheAgencyInTheCertificate) {
   struct Case {
