@@ -102,7 +102,9 @@ absl::Status BadEntry(uint64_t index, std::string message) {
 
 absl::Status ReadSlussLog(storage::TileSource& source, uint64_t size, const ReadLogOptions& options,
                           absl::FunctionRef<absl::Status(const LogEntryView&)> fn) {
-  broker::Projection projection;
+  broker::Projection internal;
+  broker::Projection& projection = options.projection != nullptr ? *options.projection : internal;
+  if (projection.applied != 0) return absl::InvalidArgumentError("ReadSlussLog: the projection given is not empty");
   RulebookHistory rulebooks;
   std::string buffer, path;
   std::vector<absl::string_view> entries;

@@ -53,6 +53,11 @@ struct ReadLogOptions {
   uint64_t hint_size = 0;
   // Called about every 4096 entries with (entries read, size).
   std::function<void(uint64_t done, uint64_t total)> progress;
+  // If set (not owned; must be empty), the entries are applied to it, and it
+  // holds the state after the last entry read when ReadSlussLog returns
+  // (e.g. the cases' final summaries and the agencies' names). Otherwise a
+  // projection internal to the call.
+  broker::Projection* projection = nullptr;
 };
 
 // Calls fn for entries [0, size) in order, then applies the entry to the

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -15,17 +16,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "absl/synchronization/mutex.h"
 #include "base/file.h"
 #include "base/status_macros.h"
 #include "client/audit_cmd.h"
+#include "client/audit_log.h"
+#include "exchange/action.h"
 #include "client/workflow.h"
-#include "crypto/keys.h"
-#include "crypto/note.h"
-#include "crypto/pseudonym.h"
-#include "gate/rulebook.h"
-#include "server/broker/broker.h"
-#include "storage/diarium.h"
 #include "storage/tile_audit.h"
 
 namespace sluss::client {
@@ -34,37 +30,6 @@ namespace {
 constexpr char kNoBasis[] = "(ingen)";
 
 std::string AgencyRefText(const v1::AgencyRef& a) { return absl::StrCat(a.orgnr(), ":", a.function()); }
-
-// Appends entries [0, size) of `source` to `log`, waiting until all are durable.
-// Sets *first_agency to the first registered agency (a caller the broker knows).
-absl::Status CopyEntries(storage::TileSource& source, uint64_t size, storage::Diarium& log,
-                         std::optional<v1::AgencyRef>* first_agency) {
-  absl::Mutex mu;
-  uint64_t issued = 0, done = 0;
-  absl::Status failed;
-  storage::TileEntrySource entries(source, size);
-  const absl::Status read = entries.ReadEntries(0, size, [&](uint64_t, absl::string_view bytes) {
-    if (!first_agency->has_value()) {
-      v1::DiariumEntry e;
-      if (e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) && e.has_agency()) {
-        *first_agency = e.agency().agency();
-      }
-    }
-    ++issued;
-    log.AppendAsync(std::string(bytes), {}, [&](absl::StatusOr<uint64_t> r) {
-      absl::MutexLock l(&mu);
-      ++done;
-      if (!r.ok() && failed.ok()) failed = r.status();
-    });
-    return true;
-  });
-  // Every callback must have run before `mu` and `done` go out of scope.
-  absl::MutexLock l(&mu);
-  auto all = [&]() { return done == issued; };
-  mu.Await(absl::Condition(&all));
-  SLUSS_RETURN_IF_ERROR(read);
-  return failed;
-}
 
 // The provision a disclosure was allowed under (see the header).
 std::string DisclosureBasis(const v1::Assessment& a, const v1::Facts& facts) {
@@ -180,53 +145,40 @@ svg text { font-size: 11px; } svg text.key { font-size: 12px; }
 
 }  // namespace
 
-absl::StatusOr<std::vector<ReportCase>> ReadCasesThroughBroker(storage::TileSource& source, uint64_t size,
-                                                               const std::string& scratch_dir) {
-  SLUSS_RETURN_IF_ERROR(MakeDirectories(scratch_dir));
-  storage::DiariumOptions d;
-  d.origin = "sluss.report/scratch";
-  SLUSS_ASSIGN_OR_RETURN(crypto::NoteSigner signer,
-                         crypto::NoteSigner::Create(d.origin, crypto::Ed25519SigningKey::Generate()));
-  d.signers = {std::make_shared<crypto::NoteSigner>(std::move(signer))};
-  SLUSS_ASSIGN_OR_RETURN(std::unique_ptr<storage::Diarium> log, storage::Diarium::Open(d, scratch_dir + "/diarium"));
-  std::optional<v1::AgencyRef> first;
-  SLUSS_RETURN_IF_ERROR(CopyEntries(source, size, *log, &first));
-  if (!first.has_value()) return std::vector<ReportCase>{};  // no directory: no cases
-
-  SLUSS_ASSIGN_OR_RETURN(std::unique_ptr<const gate::Rulebook> rulebook, gate::Rulebook::Bundled());
-  const crypto::PseudonymKey pseudonym = crypto::PseudonymKey::Generate();
-  broker::BrokerOptions o;
-  o.diarium = log.get();
-  o.rulebook = rulebook.get();
-  o.pseudonym_key = &pseudonym;
-  o.rate_per_second = 0;
-  auto opened = broker::Broker::Open(o);
-  if (!opened.ok()) return Annotate(opened.status(), "replaying the log through the broker's projection");
-  std::unique_ptr<broker::Broker> b = *std::move(opened);
-
-  const broker::Caller any{first->orgnr(), first->function()};
-  SLUSS_ASSIGN_OR_RETURN(v1::ListAgenciesResponse agencies, b->ListAgencies(any));
-  std::map<std::string, std::string> names;
-  for (const auto& a : agencies.agencies()) names[AgencyRefText(a.agency())] = a.name();
-  auto name_of = [&](const v1::AgencyRef& r) {
-    auto it = names.find(AgencyRefText(r));
-    return it == names.end() || it->second.empty() ? AgencyRefText(r) : it->second;
-  };
+absl::StatusOr<std::vector<ReportCase>> ReadCases(storage::TileSource& source, uint64_t size,
+                                                  uint64_t hint_size) {
+  broker::Projection state;
   std::vector<ReportCase> cases;
-  for (const auto& a : agencies.agencies()) {
-    const broker::Caller caller{a.agency().orgnr(), a.agency().function()};
-    SLUSS_ASSIGN_OR_RETURN(v1::OutboxResponse out, b->Outbox(caller));
-    for (const v1::CaseSummary& s : out.cases()) {
-      v1::CaseHistoryRequest req;
-      req.set_case_id(s.case_id());
-      ReportCase c;
-      SLUSS_ASSIGN_OR_RETURN(c.history, b->CaseHistory(caller, req));
-      c.discloser_name = name_of(s.discloser());
-      c.recipient_name = name_of(s.recipient());
-      cases.push_back(std::move(c));
-    }
+  std::map<std::string, size_t> by_id;  // case id -> position in `cases`
+  ReadLogOptions ro;
+  ro.hint_size = hint_size;
+  ro.projection = &state;
+  SLUSS_RETURN_IF_ERROR(ReadSlussLog(source, size, ro, [&](const LogEntryView& v) {
+    const v1::DiariumEntry& e = *v.entry;
+    const std::string* id = nullptr;
+    if (e.has_request()) id = &e.request().opening().case_id();
+    if (e.has_send()) id = &e.send().opening().case_id();
+    if (e.has_decision()) id = &e.decision().case_id();
+    if (e.has_receipt()) id = &e.receipt().case_id();
+    if (id == nullptr) return absl::OkStatus();
+    auto [it, added] = by_id.try_emplace(*id, cases.size());
+    if (added) cases.emplace_back();
+    v1::LoggedEntry* le = cases[it->second].history.add_entries();
+    le->set_log_index(v.index);
+    *le->mutable_entry() = e;
+    return absl::OkStatus();
+  }));
+  auto name_of = [&](const v1::AgencyRef& r) {
+    auto it = state.agencies.find(exchange::AgencyKey(r));
+    return it == state.agencies.end() || it->second.name().empty() ? AgencyRefText(r) : it->second.name();
+  };
+  for (auto& [id, at] : by_id) {
+    ReportCase& c = cases[at];
+    // Every id here was applied (ReadSlussLog stops at an entry that does not apply).
+    *c.history.mutable_summary() = state.cases.at(id).summary;
+    c.discloser_name = name_of(c.history.summary().discloser());
+    c.recipient_name = name_of(c.history.summary().recipient());
   }
-  b.reset();  // before the log it reads
   return cases;
 }
 
@@ -413,7 +365,7 @@ int RunReport(ReportOptions o, const GlobalFlags& flags, std::ostream& out, std:
     return Fail(err, absl::InvalidArgumentError(absl::StrCat("--time-zone \"", o.zone,
                                                              "\" is not a known zone (is tzdata installed?)")));
   }
-  TempDir fetched, scratch;
+  TempDir fetched;
   if (o.source.export_dir.empty()) {
     // Live: fetch the log with the profile (an auditor's) first.
     auto client = ConnectFromFlags(flags);
@@ -447,10 +399,7 @@ int RunReport(ReportOptions o, const GlobalFlags& flags, std::ostream& out, std:
                          "the log does not verify, so no report is made: first bad entry ", p.index, " (",
                          storage::AuditProblemKindName(p.kind), "): ", p.message, " (run `sluss audit verify`)")));
   }
-  auto dir = MakeTemp("report");
-  if (!dir.ok()) return Fail(err, dir.status());
-  scratch.path = *dir;
-  auto cases = ReadCasesThroughBroker(**source, audit->size, scratch.path);
+  auto cases = ReadCases(**source, audit->size, audit->size);
   if (!cases.ok()) return Fail(err, cases.status());
   ReportData r = ComputeReport(*cases, *from, *to, zone);
   r.source = fetched.path.empty() ? (*source)->Describe() : "the live diarium (fetched with the profile)";

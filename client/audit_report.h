@@ -11,12 +11,12 @@
 // that does not verify gets no report (exit 7). Without --export the live log
 // is fetched with the profile (an auditor's) into a temporary export first.
 //
-// Cases are read through the broker's own projection (server/broker/): the
-// verified entries are appended to a scratch diarium in a temporary
-// directory and a Broker is opened on it, which replays them with the same
-// Apply the server uses; the report then reads cases as the server would
-// (Outbox of every agency, CaseHistory of every case). Nothing here
-// re-implements the state machine.
+// Cases are read in one pass over the verified entries (ReadSlussLog,
+// client/audit_log.h), which applies them to the broker's own projection
+// (server/broker/projection.h) with the same Apply the server uses: a case's
+// history is its entries in log order, its summary and the agencies' names
+// the projection's state after the last entry. Nothing here re-implements
+// the state machine.
 //
 // What is counted (each event by the time the broker logged it, as a civil
 // day in --time-zone, inclusive of both dates):
@@ -63,11 +63,13 @@ struct ReportCase {
   std::string recipient_name;
 };
 
-// Replays entries [0, size) of `source` into a scratch broker (see above)
-// under `scratch_dir` (created; removed by the caller) and returns every
-// case. kDataLoss if an entry does not parse or apply.
-absl::StatusOr<std::vector<ReportCase>> ReadCasesThroughBroker(storage::TileSource& source, uint64_t size,
-                                                               const std::string& scratch_dir);
+// Every case in entries [0, size) of `source`, in the order they were
+// opened: one pass of ReadSlussLog (client/audit_log.h), so the summaries
+// are the broker's own projection of the log. `hint_size`: as
+// ReadLogOptions::hint_size. kDataLoss naming the index if an entry does
+// not parse or apply.
+absl::StatusOr<std::vector<ReportCase>> ReadCases(storage::TileSource& source, uint64_t size,
+                                                  uint64_t hint_size = 0);
 
 struct ReportCounts {
   uint64_t requests = 0;
