@@ -99,6 +99,19 @@ class Replayer {
       Add(v.index, "facts_differ", case_id, absl::StrCat("decision date \"", date, "\" is not YYYY-MM-DD"));
       return false;
     }
+    // The decision date must be the day the entry was logged. The broker's
+    // zone is configuration, not logged, so any zone from UTC-12 to UTC+14
+    // is accepted; a date outside that is a backdated (or postdated) decision.
+    const absl::Time logged = absl::FromUnixMicros(v.entry->time_unix_micros());
+    const absl::CivilDay earliest = absl::ToCivilDay(logged - absl::Hours(12), absl::UTCTimeZone());
+    const absl::CivilDay latest = absl::ToCivilDay(logged + absl::Hours(14), absl::UTCTimeZone());
+    if (day < earliest || day > latest) {
+      Add(v.index, "date_differs", case_id,
+          absl::StrCat("assessed as of ", date, ", but the entry was logged at ",
+                       absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", logged, absl::UTCTimeZone()),
+                       ", which is no earlier than ", absl::FormatCivilTime(earliest), " and no later than ",
+                       absl::FormatCivilTime(latest), " in any time zone"));
+    }
     absl::StatusOr<v1::Assessment> a = gate::Assess(*v.rulebook, facts, day);
     ++report_.assessments;
     if (!a.ok()) {
@@ -114,6 +127,18 @@ class Replayer {
     }
     *replayed = *std::move(a);
     return true;
+  }
+
+  // An attestation counts only as the signing officer's own (the broker
+  // refuses others): one naming someone else is reported.
+  void CheckAttesters(const LogEntryView& v, const std::string& case_id, const v1::Action& action,
+                      const google::protobuf::RepeatedPtrField<v1::Attestation>& attestations) {
+    for (const v1::Attestation& a : attestations) {
+      if (a.officer() == action.officer()) continue;
+      Add(v.index, "attestation_foreign", case_id,
+          absl::StrCat("the attestation of ", a.provision(), "/", a.judgement(), " names officer \"", a.officer(),
+                       "\", but ", action.officer(), " signed it"));
+    }
   }
 
   // A disclosure must be ALLOWED by the rules on the facts the officers signed.
@@ -143,6 +168,7 @@ class Replayer {
           "the facts the gate ran on are not the ones the officer signed (categories, purposes, crime, consent, "
           "claimed basis, duty laws or attestations differ)");
     }
+    if (disclosure) CheckAttesters(v, id, *action, signed_facts.attestations());
     if (!disclosure && facts.attestations_size() > 0) {
       Add(v.index, "facts_differ", id, "a request's facts carry attestations (they belong to the decision)");
     }
@@ -198,6 +224,7 @@ class Replayer {
       }
     }
     if (!action->decide().has_disclose()) return;
+    CheckAttesters(v, id, *action, action->decide().disclose().attestations());
     // What the discloser signed: the opening's facts plus the attestations.
     v1::Facts expected = c.facts;
     for (const v1::Attestation& a : action->decide().disclose().attestations()) *expected.add_attestations() = a;

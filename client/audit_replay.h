@@ -8,6 +8,10 @@
 //                           force did not allow (the gate says NOT_ALLOWED)
 //   attestation_missing     a disclosure the gate allows only once judgements
 //                           are attested, and they are not (or not signed)
+//   attestation_foreign     an attestation naming another officer than the
+//                           one who signed the disclosure
+//   date_differs            a decision date that is not the day the entry
+//                           was logged (in any zone, UTC-12 to UTC+14)
 //   outcome_differs         an assessment whose recorded outcome is not the
 //                           replayed one
 //   facts_differ            logged facts that are not the signed ones (plus

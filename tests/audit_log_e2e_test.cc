@@ -251,6 +251,39 @@ TEST_F(AuditLogE2eTest, ReplayCatchesADisclosureTheRulesDidNotAllow) {
               HasSubstr("disclosed socialtjanst, which the rules in force on 2026-03-02 do not allow"));
 }
 
+TEST_F(AuditLogE2eTest, ReplayCatchesABackdatedDecisionAndAForeignAttestation) {
+  // Entry 14 (case 1's disclosure) is assessed as of a day months before it
+  // was logged; entry 17 (case 2's disclosure) carries an attestation that
+  // names another officer than its signer. Both signed, both ALLOWED.
+  Write([](SlussLogGenerator& g, uint64_t i, v1::DiariumEntry& e) {
+    if (i == 14) {
+      ASSERT_TRUE(e.has_decision());
+      e.mutable_decision()->set_decision_date("2025-12-01");
+      e.mutable_decision()->mutable_assessment()->set_decision_date("2025-12-01");
+    }
+    if (i == 17) {
+      ASSERT_TRUE(e.has_decision());
+      auto action = exchange::ParseActionUnverified(e.decision().action());
+      ASSERT_TRUE(action.ok());
+      ASSERT_GT(action->decide().disclose().attestations_size(), 0);
+      action->mutable_decide()->mutable_disclose()->mutable_attestations(0)->set_officer("anna.annan");
+      *e.mutable_decision()->mutable_action() = g.Sign(*action);
+      e.mutable_decision()->mutable_facts()->mutable_attestations(0)->set_officer("anna.annan");
+    }
+  });
+  EXPECT_EQ(Audit({"verify"}).exit_code, 0);
+  ProcessResult r = Audit({"replay", "--json"});
+  EXPECT_EQ(r.exit_code, 8) << r.out << r.err;
+  nlohmann::json j = Json(r);
+  std::set<std::pair<uint64_t, std::string>> found;
+  for (const auto& f : j["findings"]) found.insert({f["index"].get<uint64_t>(), f["kind"].get<std::string>()});
+  EXPECT_EQ(found, (std::set<std::pair<uint64_t, std::string>>{{14, "date_differs"}, {17, "attestation_foreign"}}))
+      << r.out;
+  ProcessResult t = Audit({"replay"});
+  EXPECT_THAT(t.out, HasSubstr("assessed as of 2025-12-01, but the entry was logged at 2026-"));
+  EXPECT_THAT(t.out, HasSubstr("names officer \"anna.annan\", but bo.beslutsfattare signed it"));
+}
+
 TEST_F(AuditLogE2eTest, CsvExportHasNoPersonalDataInClear) {
   // Officers typed personnummer into free text: a request's summary, a
   // disclosure's motivation and an attestation's motivation.
