@@ -340,11 +340,10 @@ void AddAuditOfflineCommands(CLI::App& audit, const GlobalFlags& flags, int* exi
   });
 
   auto exp = std::make_shared<AuditExportOptions>();
-  auto csv = std::make_shared<bool>(false);
   CLI::App* e = audit.add_subcommand(
       "export", "Write the log as CSV for a spreadsheet (pseudonyms and digests only, no free text)");
   add_source(e, exp->source);
-  e->add_flag("--csv", *csv, "CSV (RFC 4180); the only format so far")->required();
+  e->add_flag("--csv", exp->csv, "CSV (RFC 4180); the only format so far")->required();
   e->add_option("--rows", exp->rows, "entries (one row per entry, default) or cases (one row per case)");
   e->add_option("--out", exp->out_path, "output file (default: stdout)");
   e->callback([exp, exit_code, &out, &err] { *exit_code = RunAuditExportCsv(*exp, out, err); });

@@ -38,6 +38,7 @@ struct AuditExportOptions {
   AuditSourceOptions source;
   std::string rows = "entries";  // or "cases"
   std::string out_path;          // empty or "-": `out`
+  bool csv = false;              // --csv (required: the only format so far)
 };
 int RunAuditExportCsv(const AuditExportOptions& options, std::ostream& out, std::ostream& err);
 

@@ -41,7 +41,8 @@ struct RoundResult {
   std::optional<CrashRecord> last_checkpoint;
 };
 
-// Runs the child for `run_for`, kills it with SIGKILL, returns its reports.
+// Runs the child until `run_for` after its first acknowledged append, kills
+// it with SIGKILL, returns its reports.
 RoundResult RunAndKill(const std::string& dir, uint32_t round, absl::Duration run_for) {
   RoundResult result;
   int fds[2];
@@ -89,6 +90,12 @@ RoundResult RunAndKill(const std::string& dir, uint32_t round, absl::Duration ru
     consume();
     return true;
   };
+  // The random moment counts from the child's first acknowledged append, so
+  // the kill lands while appends are in flight however long the child takes
+  // to start (a sanitizer build, a loaded machine).
+  const absl::Time start_limit = absl::Now() + absl::Seconds(60);
+  while (result.acks.empty() && absl::Now() < start_limit) read_some(100);
+  EXPECT_FALSE(result.acks.empty()) << "the child acknowledged nothing within 60 s in round " << round;
   const absl::Time deadline = absl::Now() + run_for;
   while (absl::Now() < deadline) {
     read_some(static_cast<int>(std::max<int64_t>(1, absl::ToInt64Milliseconds(deadline - absl::Now()))));
@@ -111,7 +118,7 @@ TEST(CrashTest, KillAtRandomMomentsLosesNothingAcknowledged) {
   uint64_t total_acked = 0;
   std::map<uint64_t, std::string> expected;  // index -> entry, acknowledged so far
   for (uint32_t round = 0; round < kRounds; ++round) {
-    const absl::Duration run_for = absl::Milliseconds(40 + rng() % 200);
+    const absl::Duration run_for = absl::Milliseconds(20 + rng() % 200);
     RoundResult r = RunAndKill(dir.path(), round, run_for);
     total_acked += r.acks.size();
     for (const CrashRecord& a : r.acks) {
