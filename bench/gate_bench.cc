@@ -90,7 +90,7 @@ void Report(benchmark::State& state, std::vector<double>& ns, long allocations, 
   state.counters["allocs_per_call"] = static_cast<double>(allocations) / static_cast<double>(calls);
 }
 
-// The broker's path: one Assessment reused per worker.
+// A caller's Assessment reused across calls (overwritten in place).
 void BM_AssessInto_Reused(benchmark::State& state) {
   const v1::Facts facts = FactsFor(static_cast<int>(state.range(0)));
   v1::Assessment out;
@@ -111,6 +111,55 @@ void BM_AssessInto_Reused(benchmark::State& state) {
   Report(state, ns, allocations, calls);
 }
 BENCHMARK(BM_AssessInto_Reused)->Arg(0)->Arg(1)->MinTime(2.0);
+
+// Times `call(i)` for i = 0, 1, 2, ... and reports the distribution.
+template <typename F>
+void TimeCalls(benchmark::State& state, F call) {
+  std::vector<double> ns;
+  ns.reserve(1 << 22);
+  long allocations = 0, calls = 0;
+  for (auto _ : state) {
+    const long before = g_allocations.load(std::memory_order_relaxed);
+    const auto t0 = std::chrono::steady_clock::now();
+    const absl::Status st = call(calls);
+    const auto t1 = std::chrono::steady_clock::now();
+    allocations += g_allocations.load(std::memory_order_relaxed) - before;
+    ++calls;
+    benchmark::DoNotOptimize(st);
+    if (ns.size() < ns.capacity()) ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
+  }
+  Report(state, ns, allocations, calls);
+}
+
+// One AssessmentBuffer per worker, the same facts each call.
+void BM_AssessInto_Buffer(benchmark::State& state) {
+  const v1::Facts facts = FactsFor(static_cast<int>(state.range(0)));
+  AssessmentBuffer out;
+  if (!AssessInto(TheRulebook(), facts, kDate, &out).ok()) std::abort();  // warm-up
+  TimeCalls(state, [&](long) { return AssessInto(TheRulebook(), facts, kDate, &out); });
+}
+BENCHMARK(BM_AssessInto_Buffer)->Arg(0)->Arg(1)->MinTime(2.0);
+
+// The two fact sets in turn on one output, so that each call's output
+// differs from the previous one's: a reused Assessment (arg 0) or an
+// AssessmentBuffer (arg 1). Figures are per call (either facts).
+void BM_AssessInto_Alternating(benchmark::State& state) {
+  const v1::Facts facts[2] = {FactsFor(0), FactsFor(1)};
+  if (state.range(0) == 0) {
+    v1::Assessment out;
+    for (const v1::Facts& f : facts) {
+      if (!AssessInto(TheRulebook(), f, kDate, &out).ok()) std::abort();  // warm-up
+    }
+    TimeCalls(state, [&](long i) { return AssessInto(TheRulebook(), facts[i & 1], kDate, &out); });
+  } else {
+    AssessmentBuffer out;
+    for (const v1::Facts& f : facts) {
+      if (!AssessInto(TheRulebook(), f, kDate, &out).ok()) std::abort();  // warm-up
+    }
+    TimeCalls(state, [&](long i) { return AssessInto(TheRulebook(), facts[i & 1], kDate, &out); });
+  }
+}
+BENCHMARK(BM_AssessInto_Alternating)->Arg(0)->Arg(1)->MinTime(2.0);
 
 // A fresh Assessment per call (Assess returning StatusOr<Assessment>).
 void BM_Assess_Fresh(benchmark::State& state) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "google/protobuf/unknown_field_set.h"
 #include "absl/container/inlined_vector.h"
@@ -12,7 +13,113 @@
 #include "gate/compiled.h"
 
 namespace sluss::gate {
+namespace internal {
+
+// A vector of trivially copyable T with room for N in place and a heap
+// fallback beyond; clear() keeps the room. For the record below, so that
+// neither a record on the stack nor one kept in a buffer allocates on the
+// hot path.
+template <typename T, size_t N>
+class PodVec {
+ public:
+  PodVec() = default;
+  PodVec(const PodVec&) = delete;
+  PodVec& operator=(const PodVec&) = delete;
+  uint32_t size() const { return size_; }
+  void clear() { size_ = 0; }
+  T& operator[](size_t i) { return data_[i]; }
+  const T& operator[](size_t i) const { return data_[i]; }
+  const T* data() const { return data_; }
+  void push_back(const T& v) {
+    if (size_ == cap_) Grow();
+    data_[size_++] = v;
+  }
+
+ private:
+  void Grow() {
+    std::vector<T> bigger(static_cast<size_t>(cap_) * 2);
+    std::memcpy(bigger.data(), data_, size_ * sizeof(T));
+    heap_.swap(bigger);
+    data_ = heap_.data();
+    cap_ *= 2;
+  }
+  T inline_[N];
+  std::vector<T> heap_;
+  T* data_ = inline_;
+  uint32_t size_ = 0;
+  uint32_t cap_ = N;
+};
+
+// One Finding. The strings are the rulebook's own (null = ""), so two
+// records of the same rulebook hold the same finding iff their bytes are
+// equal (no padding: 4 ints, 2 pointers).
+struct FindingRec {
+  int32_t reason;
+  int32_t field;
+  int32_t limit;
+  int32_t actual;
+  const std::string* condition;
+  const std::string* ref;
+};
+static_assert(sizeof(FindingRec) == 16 + 2 * sizeof(void*), "FindingRec has padding");
+
+// One ProvisionResult: its findings are findings[begin, end).
+struct ResultRec {
+  int32_t status;
+  int32_t unverified;
+  const std::string* version_from;  // null = none in force ("")
+  uint32_t begin;
+  uint32_t end;
+};
+
+struct ExpectedRec {
+  int32_t secrecy;
+  int32_t transfer;
+};
+
+// One CategoryAssessment: its results are results[results_begin, + the
+// number of provisions), its lists slices of `lists` and `expected`.
+struct CategoryRec {
+  int32_t category;
+  int32_t secrecy;
+  int32_t outcome;
+  uint32_t results_begin;
+  uint32_t allowed_begin, allowed_end;
+  uint32_t if_attested_begin, if_attested_end;
+  uint32_t expected_begin, expected_end;
+};
+
+// Everything an Assessment holds, in rulebook terms (indices into the
+// compiled rulebook, pointers to its strings), apart from what is copied
+// from the facts and the date (category ids are the rulebook's, equal to the
+// facts'; the claimed basis is compared with the facts directly).
+struct Record {
+  PodVec<FindingRec, 128> findings;
+  PodVec<ResultRec, 64> results;
+  PodVec<CategoryRec, 4> categories;
+  PodVec<int32_t, 32> lists;  // provision indices (allowed_by, allowed_if_attested_by)
+  PodVec<ExpectedRec, 16> expected;
+  int32_t outcome = 0;
+  // The claimed basis: -2 none claimed, -1 not in the rulebook, else its
+  // provision index; its worst status over the categories.
+  int32_t claimed = -2;
+  int32_t claimed_status = 0;
+  void Clear() {
+    findings.clear();
+    results.clear();
+    categories.clear();
+    lists.clear();
+    expected.clear();
+  }
+};
+
+}  // namespace internal
+
 namespace {
+
+using internal::FindingRec;
+using internal::Record;
+using internal::ResultRec;
 
 using internal::Cond;
 using internal::CondKind;
@@ -48,12 +155,15 @@ struct Ctx {
   int secrecy = -1;
   int provision = -1;
   uint64_t attested_now = 0;  // attested[provision]
-  // Per provision: the result (of an earlier category in this call) whose
-  // status and findings came from evaluating its conditions, if they do not
-  // depend on the category (Version::category_free); a later category that
-  // the provision reaches copies them instead of evaluating them again.
-  // Empty when the facts have one category.
-  absl::InlinedVector<const v1::ProvisionResult*, 64> evaluated;
+  // Where findings go.
+  Record* rec = nullptr;
+  // Per provision: the result (index into rec->results, of an earlier
+  // category in this call) whose status and findings came from evaluating
+  // its conditions, if they do not depend on the category
+  // (Version::category_free), else -1; a later category that the provision
+  // reaches copies them instead of evaluating them again. Empty when the
+  // facts have one category.
+  absl::InlinedVector<int, 64> evaluated;
 };
 
 // Sets a string field to `v`, copying only if it differs. For values that are
@@ -67,12 +177,25 @@ inline void SetSame(M* m, const std::string& (M::*get)() const, std::string* (M:
   (m->*mutable_field)()->assign(v);
 }
 
+// Sets string field `get`/`mutable_field` of `m` to *v, or to "" if v is null.
+template <typename M>
+inline void SetOrClear(M* m, const std::string& (M::*get)() const, std::string* (M::*mutable_field)(),
+                       const std::string* v) {
+  if (v != nullptr) {
+    SetSame(m, get, mutable_field, *v);
+  } else if (!(m->*get)().empty()) {
+    (m->*mutable_field)()->clear();
+  }
+}
+
 // True if `m` carries unknown fields (it was parsed from bytes with fields
 // this schema does not know, or they were added by reflection). Such a
 // message is cleared before it is reused, so that nothing survives from it.
 // Protobuf 3.21 generates no inline unknown_fields() for proto3 messages, so
 // this asks reflection (public API), with the type's Reflection taken once per
 // rulebook (Compiled::reflection) rather than through GetReflection() here.
+// Only for a caller's Assessment: an AssessmentBuffer's is written by
+// AssessInto alone.
 inline bool HasUnknownFields(const google::protobuf::Reflection* reflection,
                              const google::protobuf::Message& m) {
   return !reflection->GetUnknownFields(m).empty();
@@ -102,49 +225,14 @@ inline void Truncate(google::protobuf::RepeatedPtrField<T>* f, int n) {
   while (f->size() > n) f->RemoveLast();
 }
 
-// Where a provision's findings go: its result and how many findings have
-// been written so far.
-// Findings are overwritten in place by position like the results that hold
-// them: every field of a reused Finding is set, rulebook strings are copied
-// only when they differ, and the surplus is dropped when the result is done.
-struct Out {
-  v1::ProvisionResult* r;
-  const google::protobuf::Reflection* finding_reflection;
-  int n = 0;
-};
+// Findings are written to the call's record (Ctx::rec), not to protobuf
+// messages; Materialize below writes them out. `condition` and `ref` may be
+// null (= ""); they are the rulebook's own strings.
+using Out = Record;
 
-// Sets string field `get`/`mutable_field` of `m` to *v, or to "" if v is null.
-template <typename M>
-inline void SetOrClear(M* m, const std::string& (M::*get)() const, std::string* (M::*mutable_field)(),
-                       const std::string* v) {
-  if (v != nullptr) {
-    SetSame(m, get, mutable_field, *v);
-  } else if (!(m->*get)().empty()) {
-    (m->*mutable_field)()->clear();
-  }
-}
-
-// Writes the next finding. `condition` and `ref` may be null (= ""); strings
-// are the rulebook's own std::strings, copied only if the reused Finding does
-// not already hold them.
-v1::Finding* AddFinding(Out* out, v1::Reason reason, const std::string* condition,
-                        v1::FactField field, int limit, int actual, const std::string* ref) {
-  google::protobuf::RepeatedPtrField<v1::Finding>* fs = out->r->mutable_findings();
-  v1::Finding* f;
-  if (out->n < fs->size()) {
-    f = fs->Mutable(out->n);
-    if (HasUnknownFields(out->finding_reflection, *f)) f->Clear();
-  } else {
-    f = fs->Add();
-  }
-  ++out->n;
-  f->set_reason(reason);
-  SetOrClear(f, &v1::Finding::condition, &v1::Finding::mutable_condition, condition);
-  f->set_field(field);
-  f->set_limit(limit);
-  f->set_actual(actual);
-  SetOrClear(f, &v1::Finding::ref, &v1::Finding::mutable_ref, ref);
-  return f;
+inline void AddFinding(Out* out, v1::Reason reason, const std::string* condition, v1::FactField field,
+                       int limit, int actual, const std::string* ref) {
+  out->findings.push_back(FindingRec{reason, field, limit, actual, condition, ref});
 }
 
 // Whether the judgement with bit `bit` of the current provision is attested.
@@ -256,22 +344,11 @@ Tri EvalLaw(int law_index, const std::vector<int>& bits, const std::string& id, 
   }
   if (t != kMet) return t;
   for (int ji = 0; ji < law.proto->judgements_size(); ++ji) {
-    const v1::Judgement& j = law.proto->judgements(ji);
     const bool attested = Attested(x, bits[static_cast<size_t>(ji)]);
     if (!attested) t = kNeedsAttestation;
     if (out) {
-      v1::Finding* f = AddFinding(out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, &id,
-                                  v1::FACT_FIELD_UNSPECIFIED, 0, 0, nullptr);
-      // ref = "<law>/<judgement>", written only if the reused Finding differs.
-      const std::string& cur = f->ref();
-      const std::string& jid = j.id();
-      if (cur.size() != law_id.size() + 1 + jid.size() || cur.compare(0, law_id.size(), law_id) != 0 ||
-          cur[law_id.size()] != '/' || cur.compare(law_id.size() + 1, jid.size(), jid) != 0) {
-        std::string* ref = f->mutable_ref();
-        ref->assign(law_id);
-        ref->push_back('/');
-        ref->append(jid);
-      }
+      AddFinding(out, attested ? v1::JUDGEMENT_ATTESTED : v1::JUDGEMENT_REQUIRED, &id, v1::FACT_FIELD_UNSPECIFIED, 0,
+                 0, &law.judgement_refs[static_cast<size_t>(ji)]);
     }
   }
   return t;
@@ -441,16 +518,18 @@ inline v1::ProvisionStatus StatusOf(Tri worst) {
                                       : v1::DOES_NOT_APPLY;
 }
 
-void EvalProvisionFindings(int index, Ctx& x, v1::ProvisionResult* r, Out* o) {
+// Appends provision `index`'s result for the current category to x.rec
+// (its findings after the record's current ones).
+void EvalProvision(int index, Ctx& x) {
   const Provision& p = x.c.provisions[index];
-  // `r` may be a reused result: every field is set here.
-  SetSame(r, &v1::ProvisionResult::provision, &v1::ProvisionResult::mutable_provision, p.proto->id());
-  SetSame(r, &v1::ProvisionResult::citation, &v1::ProvisionResult::mutable_citation, p.proto->citation());
-  r->set_status(v1::DOES_NOT_APPLY);
+  Record* o = x.rec;
+  ResultRec r{v1::DOES_NOT_APPLY, 0, nullptr, o->findings.size(), 0};
   const Version* v = (*x.versions)[index];
+  const auto done = [&] {
+    r.end = o->findings.size();
+    o->results.push_back(r);
+  };
   if (v == nullptr) {
-    r->clear_version_from();
-    r->set_unverified(false);
     // Name the nearest later version's start, if there is one.
     const std::string* next = nullptr;
     for (const Version& cand : p.versions) {
@@ -460,14 +539,13 @@ void EvalProvisionFindings(int index, Ctx& x, v1::ProvisionResult* r, Out* o) {
       }
     }
     AddFinding(o, v1::NOT_IN_FORCE, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, next);
-    return;
+    return done();
   }
-  SetSame(r, &v1::ProvisionResult::version_from, &v1::ProvisionResult::mutable_version_from,
-          v->proto->valid_from());
-  r->set_unverified(v->unverified);
+  r.version_from = &v->proto->valid_from();
+  r.unverified = v->unverified;
   if (v->not_encoded) {
     AddFinding(o, v1::VERSION_NOT_ENCODED, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, nullptr);
-    return;
+    return done();
   }
   bool ok = true;
   const int s = x.secrecy;
@@ -496,17 +574,16 @@ void EvalProvisionFindings(int index, Ctx& x, v1::ProvisionResult* r, Out* o) {
     AddFinding(o, v1::WRONG_RECIPIENT, nullptr, v1::FACT_RECIPIENT, 0, 0, nullptr);
     ok = false;
   }
-  if (!ok) return;
+  if (!ok) return done();
   if (x.evaluated.empty()) {
     // One category: nothing to share.
-  } else if (const v1::ProvisionResult* same = x.evaluated[index]; same != nullptr) {
-    r->set_status(same->status());
-    for (const v1::Finding& f : same->findings()) {
-      AddFinding(o, f.reason(), &f.condition(), f.field(), f.limit(), f.actual(), &f.ref());
-    }
-    return;
+  } else if (const int same = x.evaluated[index]; same >= 0) {
+    const ResultRec earlier = o->results[static_cast<size_t>(same)];
+    r.status = earlier.status;
+    for (uint32_t i = earlier.begin; i < earlier.end; ++i) o->findings.push_back(o->findings[i]);
+    return done();
   } else if (v->category_free) {
-    x.evaluated[index] = r;
+    x.evaluated[index] = static_cast<int>(o->results.size());
   }
 
   // One pass over the conditions. A provision that applies (or applies if
@@ -533,18 +610,13 @@ void EvalProvisionFindings(int index, Ctx& x, v1::ProvisionResult* r, Out* o) {
     }
     worst = std::min(worst, t);
   }
-  r->set_status(StatusOf(worst));
+  r.status = StatusOf(worst);
   if (deferred && worst >= kNeedsAttestation) {
     for (const Cond& k : v->conditions) {
       if (k.explains_when_held) Eval(k, x, o);
     }
   }
-}
-
-void EvalProvision(int index, Ctx& x, v1::ProvisionResult* r) {
-  Out o{r, x.c.reflection.finding};
-  EvalProvisionFindings(index, x, r, &o);
-  Truncate(r->mutable_findings(), o.n);
+  done();
 }
 
 // "YYYY-MM-DD" into buf[10] (years 0..9999); returns buf. snprintf would be
@@ -587,12 +659,11 @@ absl::Status ResolveKind(const Compiled& c, const v1::Party& party, absl::string
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDay date,
-                        v1::Assessment* out) {
-  const Compiled& c = rulebook.compiled();
+// Resolves the facts and assesses them into `*rec` (cleared first).
+absl::Status Evaluate(const Compiled& c, const v1::Facts& facts, absl::CivilDay date, Record* rec) {
+  rec->Clear();
   Ctx x(c, facts, date);
+  x.rec = rec;
   absl::Status st = ResolveKind(c, facts.discloser(), "discloser", &x.discloser_kind);
   if (!st.ok()) return st;
   st = ResolveKind(c, facts.recipient(), "recipient", &x.recipient_kind);
@@ -639,40 +710,14 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
   }
   const int n = static_cast<int>(c.provisions.size());
   x.versions = &c.VersionsOn(date);
-  if (facts.categories_size() > 1) x.evaluated.assign(n, nullptr);
+  if (facts.categories_size() > 1) x.evaluated.assign(n, -1);
 
-  // `out` is overwritten in place rather than cleared: every field of every
-  // message kept is set below, surplus elements are dropped (and kept for
-  // reuse by the repeated fields), and strings that are rulebook constants at
-  // a fixed position are only copied if they differ. A message carrying
-  // unknown fields (a parsed one) is cleared first.
-  if (HasUnknownFields(c.reflection.assessment, *out)) out->Clear();
-  char buf[10];
-  SetSame(out, &v1::Assessment::rulebook_id, &v1::Assessment::mutable_rulebook_id, rulebook.proto().id());
-  SetSame(out, &v1::Assessment::rulebook_edition, &v1::Assessment::mutable_rulebook_edition,
-          rulebook.proto().edition());
-  SetSame(out, &v1::Assessment::rulebook_digest, &v1::Assessment::mutable_rulebook_digest, rulebook.digest());
-  FormatDate(date, buf);
-  if (out->decision_date().size() != 10 || std::memcmp(out->decision_date().data(), buf, 10) != 0) {
-    out->mutable_decision_date()->assign(buf, 10);
-  }
-
-  int claimed = -1;
-  if (facts.claimed_basis().empty()) {
-    out->clear_claimed_basis();
-  } else {
+  rec->claimed = -2;
+  rec->claimed_status = 0;
+  if (!facts.claimed_basis().empty()) {
     const int p = c.provision_table.Find(facts.claimed_basis());
-    v1::ClaimedBasisResult* cb = out->mutable_claimed_basis();
-    if (HasUnknownFields(c.reflection.claimed_basis, *cb)) cb->Clear();
-    SetSame(cb, &v1::ClaimedBasisResult::provision, &v1::ClaimedBasisResult::mutable_provision,
-            facts.claimed_basis());
-    cb->set_known(p >= 0);
-    if (p >= 0) {
-      claimed = p;
-      cb->set_status(v1::APPLIES);
-    } else {
-      cb->set_status(v1::DOES_NOT_APPLY);
-    }
+    rec->claimed = p >= 0 ? p : -1;
+    rec->claimed_status = p >= 0 ? v1::APPLIES : v1::DOES_NOT_APPLY;
   }
 
   v1::Outcome overall = v1::ALLOWED;
@@ -683,86 +728,241 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
                      facts.categories(ci));
     }
     x.secrecy = c.category_secrecy[category];
-    v1::CategoryAssessment* ca = Slot(out->mutable_categories(), ci);
-    if (HasUnknownFields(c.reflection.category, *ca)) ca->Clear();
-    SetSame(ca, &v1::CategoryAssessment::category, &v1::CategoryAssessment::mutable_category,
-            facts.categories(ci));
-    SetSame(ca, &v1::CategoryAssessment::secrecy_provision, &v1::CategoryAssessment::mutable_secrecy_provision,
-            c.secrecy[x.secrecy]->id());
-    google::protobuf::RepeatedPtrField<v1::ProvisionResult>* results = ca->mutable_provisions();
-    Truncate(results, n);
+    internal::CategoryRec cr{};
+    cr.category = category;
+    cr.secrecy = x.secrecy;
+    const uint32_t base = rec->results.size();
+    cr.results_begin = base;
     for (int pi = 0; pi < n; ++pi) {
       x.provision = pi;
       x.attested_now = x.attested.empty() ? 0 : x.attested[static_cast<size_t>(pi)];
-      v1::ProvisionResult* r = Slot(results, pi);
-      if (HasUnknownFields(c.reflection.result, *r)) r->Clear();
-      EvalProvision(pi, x, r);
+      EvalProvision(pi, x);
     }
+    ResultRec* results = &rec->results[base];
     // Residual provisions (10:27) give way to the ones they are residual to.
     for (int pi = 0; pi < n; ++pi) {
-      v1::ProvisionResult* r = ca->mutable_provisions(pi);
-      if (r->status() == v1::DOES_NOT_APPLY) continue;
+      ResultRec& r = results[pi];
+      if (r.status == v1::DOES_NOT_APPLY) continue;
       for (int q : c.provisions[pi].residual_to) {
-        if (ca->provisions(q).status() != v1::DOES_NOT_APPLY) {
-          r->set_status(v1::DOES_NOT_APPLY);
-          if (!x.evaluated.empty()) x.evaluated[pi] = nullptr;  // no longer its conditions' findings
-          Out o{r, x.c.reflection.finding};
-          AddFinding(&o, v1::RESIDUAL, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &c.provisions[q].proto->id());
-          Truncate(r->mutable_findings(), o.n);
+        if (results[q].status != v1::DOES_NOT_APPLY) {
+          r.status = v1::DOES_NOT_APPLY;
+          if (!x.evaluated.empty()) x.evaluated[pi] = -1;  // no longer its conditions' findings
+          r.begin = rec->findings.size();
+          AddFinding(rec, v1::RESIDUAL, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &c.provisions[q].proto->id());
+          r.end = rec->findings.size();
           break;
         }
       }
     }
-    // The lists below are overwritten in place too (elements reused by
-    // position, strings copied only if they differ, the surplus dropped).
     v1::Outcome outcome = v1::NOT_ALLOWED;
-    int n_allowed = 0, n_if_attested = 0;
+    cr.allowed_begin = rec->lists.size();
     for (int pi = 0; pi < n; ++pi) {
-      const v1::ProvisionResult& r = ca->provisions(pi);
-      if (r.status() == v1::APPLIES) {
-        PutAt(ca->mutable_allowed_by(), n_allowed++, r.provision());
+      if (results[pi].status == v1::APPLIES) {
+        rec->lists.push_back(pi);
         outcome = v1::ALLOWED;
-      } else if (r.status() == v1::APPLIES_IF_ATTESTED) {
-        PutAt(ca->mutable_allowed_if_attested_by(), n_if_attested++, r.provision());
+      }
+    }
+    cr.allowed_end = cr.if_attested_begin = rec->lists.size();
+    for (int pi = 0; pi < n; ++pi) {
+      if (results[pi].status == v1::APPLIES_IF_ATTESTED) {
+        rec->lists.push_back(pi);
         if (outcome == v1::NOT_ALLOWED) outcome = v1::ALLOWED_IF_ATTESTED;
       }
     }
-    Truncate(ca->mutable_allowed_by(), n_allowed);
-    Truncate(ca->mutable_allowed_if_attested_by(), n_if_attested);
-    ca->set_outcome(outcome);
+    cr.if_attested_end = rec->lists.size();
+    cr.outcome = outcome;
     if (outcome > overall) overall = outcome;
-    if (claimed >= 0) {
-      v1::ClaimedBasisResult* cb = out->mutable_claimed_basis();
-      if (ca->provisions(claimed).status() > cb->status()) {
-        cb->set_status(ca->provisions(claimed).status());
-      }
+    if (rec->claimed >= 0 && results[rec->claimed].status > rec->claimed_status) {
+      rec->claimed_status = results[rec->claimed].status;
     }
-    // What the recipient should expect (7:2; chapter 11).
-    google::protobuf::RepeatedPtrField<v1::ExpectedSecrecy>* expected = ca->mutable_recipient_secrecy();
-    int n_expected = 0;
-    const auto expect = [&](const std::string& id, bool transfer) {
-      v1::ExpectedSecrecy* e = Slot(expected, n_expected++);
-      if (HasUnknownFields(c.reflection.expected_secrecy, *e)) e->Clear();
-      SetSame(e, &v1::ExpectedSecrecy::provision, &v1::ExpectedSecrecy::mutable_provision, id);
-      e->set_transfer(transfer);
-    };
+    // What the recipient should expect (7:2; chapter 11): the recipient
+    // kind's primary secrecy, then each transfer not already listed.
+    cr.expected_begin = rec->expected.size();
     if (outcome != v1::NOT_ALLOWED) {
-      for (int s : c.agency_primary_secrecy[x.recipient_kind]) expect(c.secrecy[s]->id(), false);
+      for (int s : c.agency_primary_secrecy[x.recipient_kind]) rec->expected.push_back({s, 0});
       for (int pi = 0; pi < n; ++pi) {
         const Version* v = (*x.versions)[pi];
-        const v1::ProvisionStatus status = ca->provisions(pi).status();
-        if (v == nullptr || v->transfers_secrecy < 0 || status == v1::DOES_NOT_APPLY) continue;
-        const std::string& tid = c.secrecy[v->transfers_secrecy]->id();
+        if (v == nullptr || v->transfers_secrecy < 0 || results[pi].status == v1::DOES_NOT_APPLY) continue;
         bool dup = false;
-        for (int i = 0; i < n_expected; ++i) dup = dup || Same(expected->Get(i).provision(), tid);
-        if (dup) continue;
-        expect(tid, true);
+        for (uint32_t i = cr.expected_begin; i < rec->expected.size(); ++i) {
+          dup = dup || rec->expected[i].secrecy == v->transfers_secrecy;
+        }
+        if (!dup) rec->expected.push_back({v->transfers_secrecy, 1});
       }
     }
-    Truncate(expected, n_expected);
+    cr.expected_end = rec->expected.size();
+    rec->categories.push_back(cr);
   }
-  Truncate(out->mutable_categories(), facts.categories_size());
-  out->set_outcome(overall);
+  rec->outcome = overall;
+  return absl::OkStatus();
+}
+
+bool SameResult(const Record& a, const ResultRec& ra, const Record& b, const ResultRec& rb) {
+  return ra.status == rb.status && ra.unverified == rb.unverified && ra.version_from == rb.version_from &&
+         ra.end - ra.begin == rb.end - rb.begin &&
+         (ra.end == ra.begin ||
+          std::memcmp(a.findings.data() + ra.begin, b.findings.data() + rb.begin,
+                      (ra.end - ra.begin) * sizeof(FindingRec)) == 0);
+}
+
+// Writes provision ids rec.lists[b, e) into `f`, unless the shadow's slice
+// [sb, se) (what `f` holds) is the same.
+void WriteList(const Compiled& c, const Record& rec, uint32_t b, uint32_t e, const Record* shadow, uint32_t sb,
+               uint32_t se, google::protobuf::RepeatedPtrField<std::string>* f) {
+  if (shadow != nullptr && e - b == se - sb &&
+      (e == b || std::memcmp(rec.lists.data() + b, shadow->lists.data() + sb, (e - b) * sizeof(int32_t)) == 0)) {
+    return;
+  }
+  for (uint32_t k = b; k < e; ++k) PutAt(f, static_cast<int>(k - b), c.provisions[rec.lists[k]].proto->id());
+  Truncate(f, static_cast<int>(e - b));
+}
+
+// Writes `rec` (for these facts and date) into `out`. With a `shadow`, the
+// record that `out` holds exactly (an AssessmentBuffer's previous one, of the
+// same rulebook), only what differs from it is written. Without one, `out`
+// may hold anything: it is overwritten in place rather than cleared (every
+// field of every message kept is set, surplus elements are dropped and kept
+// for reuse, strings that are rulebook constants at a fixed position are
+// only copied if they differ), and a message carrying unknown fields (a
+// parsed one) is cleared first.
+void Materialize(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDay date, const Record& rec,
+                 const Record* shadow, v1::Assessment* out) {
+  const Compiled& c = rulebook.compiled();
+  const internal::OutputReflection& refl = c.reflection;
+  const bool check = shadow == nullptr;
+  if (check && HasUnknownFields(refl.assessment, *out)) out->Clear();
+  if (shadow == nullptr) {
+    SetSame(out, &v1::Assessment::rulebook_id, &v1::Assessment::mutable_rulebook_id, rulebook.proto().id());
+    SetSame(out, &v1::Assessment::rulebook_edition, &v1::Assessment::mutable_rulebook_edition,
+            rulebook.proto().edition());
+    SetSame(out, &v1::Assessment::rulebook_digest, &v1::Assessment::mutable_rulebook_digest, rulebook.digest());
+  }
+  char buf[10];
+  FormatDate(date, buf);
+  if (out->decision_date().size() != 10 || std::memcmp(out->decision_date().data(), buf, 10) != 0) {
+    out->mutable_decision_date()->assign(buf, 10);
+  }
+  if (rec.claimed == -2) {
+    out->clear_claimed_basis();
+  } else {
+    v1::ClaimedBasisResult* cb = out->mutable_claimed_basis();
+    if (check && HasUnknownFields(refl.claimed_basis, *cb)) cb->Clear();
+    SetSame(cb, &v1::ClaimedBasisResult::provision, &v1::ClaimedBasisResult::mutable_provision,
+            facts.claimed_basis());
+    cb->set_known(rec.claimed >= 0);
+    cb->set_status(static_cast<v1::ProvisionStatus>(rec.claimed_status));
+  }
+
+  const int n = static_cast<int>(c.provisions.size());
+  google::protobuf::RepeatedPtrField<v1::CategoryAssessment>* cats = out->mutable_categories();
+  for (uint32_t ci = 0; ci < rec.categories.size(); ++ci) {
+    const internal::CategoryRec& cr = rec.categories[ci];
+    const internal::CategoryRec* sc =
+        shadow != nullptr && ci < shadow->categories.size() ? &shadow->categories[ci] : nullptr;
+    v1::CategoryAssessment* ca = Slot(cats, static_cast<int>(ci));
+    if (check && HasUnknownFields(refl.category, *ca)) ca->Clear();
+    if (sc == nullptr || sc->category != cr.category) {
+      SetSame(ca, &v1::CategoryAssessment::category, &v1::CategoryAssessment::mutable_category,
+              facts.categories(static_cast<int>(ci)));
+    }
+    if (sc == nullptr || sc->secrecy != cr.secrecy) {
+      SetSame(ca, &v1::CategoryAssessment::secrecy_provision, &v1::CategoryAssessment::mutable_secrecy_provision,
+              c.secrecy[cr.secrecy]->id());
+    }
+    ca->set_outcome(static_cast<v1::Outcome>(cr.outcome));
+    WriteList(c, rec, cr.allowed_begin, cr.allowed_end, sc ? shadow : nullptr, sc ? sc->allowed_begin : 0,
+              sc ? sc->allowed_end : 0, ca->mutable_allowed_by());
+    WriteList(c, rec, cr.if_attested_begin, cr.if_attested_end, sc ? shadow : nullptr,
+              sc ? sc->if_attested_begin : 0, sc ? sc->if_attested_end : 0, ca->mutable_allowed_if_attested_by());
+
+    google::protobuf::RepeatedPtrField<v1::ProvisionResult>* results = ca->mutable_provisions();
+    Truncate(results, n);
+    for (int pi = 0; pi < n; ++pi) {
+      const ResultRec& rr = rec.results[cr.results_begin + static_cast<uint32_t>(pi)];
+      const ResultRec* sr = sc != nullptr ? &shadow->results[sc->results_begin + static_cast<uint32_t>(pi)] : nullptr;
+      if (sr != nullptr && SameResult(rec, rr, *shadow, *sr)) continue;
+      v1::ProvisionResult* r = Slot(results, pi);
+      if (check && HasUnknownFields(refl.result, *r)) r->Clear();
+      if (sr == nullptr) {
+        const v1::DisclosureProvision& p = *c.provisions[pi].proto;
+        SetSame(r, &v1::ProvisionResult::provision, &v1::ProvisionResult::mutable_provision, p.id());
+        SetSame(r, &v1::ProvisionResult::citation, &v1::ProvisionResult::mutable_citation, p.citation());
+      }
+      r->set_status(static_cast<v1::ProvisionStatus>(rr.status));
+      if (sr == nullptr || sr->version_from != rr.version_from) {
+        SetOrClear(r, &v1::ProvisionResult::version_from, &v1::ProvisionResult::mutable_version_from,
+                   rr.version_from);
+      }
+      r->set_unverified(rr.unverified != 0);
+      google::protobuf::RepeatedPtrField<v1::Finding>* fs = r->mutable_findings();
+      const uint32_t nf = rr.end - rr.begin;
+      const uint32_t snf = sr != nullptr ? sr->end - sr->begin : 0;
+      for (uint32_t fi = 0; fi < nf; ++fi) {
+        const FindingRec& fr = rec.findings[rr.begin + fi];
+        const FindingRec* sf = fi < snf ? &shadow->findings[sr->begin + fi] : nullptr;
+        v1::Finding* f = Slot(fs, static_cast<int>(fi));
+        if (check && HasUnknownFields(refl.finding, *f)) f->Clear();
+        f->set_reason(static_cast<v1::Reason>(fr.reason));
+        f->set_field(static_cast<v1::FactField>(fr.field));
+        f->set_limit(fr.limit);
+        f->set_actual(fr.actual);
+        if (sf == nullptr || sf->condition != fr.condition) {
+          SetOrClear(f, &v1::Finding::condition, &v1::Finding::mutable_condition, fr.condition);
+        }
+        if (sf == nullptr || sf->ref != fr.ref) SetOrClear(f, &v1::Finding::ref, &v1::Finding::mutable_ref, fr.ref);
+      }
+      Truncate(fs, static_cast<int>(nf));
+    }
+
+    const uint32_t ne = cr.expected_end - cr.expected_begin;
+    if (sc != nullptr && sc->expected_end - sc->expected_begin == ne &&
+        (ne == 0 || std::memcmp(rec.expected.data() + cr.expected_begin, shadow->expected.data() + sc->expected_begin,
+                                ne * sizeof(internal::ExpectedRec)) == 0)) {
+      continue;
+    }
+    google::protobuf::RepeatedPtrField<v1::ExpectedSecrecy>* expected = ca->mutable_recipient_secrecy();
+    for (uint32_t i = 0; i < ne; ++i) {
+      const internal::ExpectedRec& er = rec.expected[cr.expected_begin + i];
+      v1::ExpectedSecrecy* e = Slot(expected, static_cast<int>(i));
+      if (check && HasUnknownFields(refl.expected_secrecy, *e)) e->Clear();
+      SetSame(e, &v1::ExpectedSecrecy::provision, &v1::ExpectedSecrecy::mutable_provision, c.secrecy[er.secrecy]->id());
+      e->set_transfer(er.transfer != 0);
+    }
+    Truncate(expected, static_cast<int>(ne));
+  }
+  Truncate(cats, static_cast<int>(rec.categories.size()));
+  out->set_outcome(static_cast<v1::Outcome>(rec.outcome));
+}
+
+}  // namespace
+
+absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDay date,
+                        v1::Assessment* out) {
+  Record rec;
+  absl::Status st = Evaluate(rulebook.compiled(), facts, date, &rec);
+  if (!st.ok()) return st;
+  Materialize(rulebook, facts, date, rec, nullptr, out);
+  return absl::OkStatus();
+}
+
+AssessmentBuffer::AssessmentBuffer()
+    : records_{std::make_unique<internal::Record>(), std::make_unique<internal::Record>()} {}
+
+AssessmentBuffer::~AssessmentBuffer() = default;
+
+absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDay date,
+                        AssessmentBuffer* out) {
+  const Compiled& c = rulebook.compiled();
+  Record* next = out->records_[1 - out->current_].get();
+  absl::Status st = Evaluate(c, facts, date, next);
+  if (!st.ok()) return st;  // the Assessment and its record are untouched
+  const bool known = out->valid_ && out->instance_ == c.instance;
+  out->valid_ = false;
+  Materialize(rulebook, facts, date, *next, known ? out->records_[out->current_].get() : nullptr,
+              &out->assessment_);
+  out->current_ = 1 - out->current_;
+  out->instance_ = c.instance;
+  out->valid_ = true;
   return absl::OkStatus();
 }
 

@@ -32,6 +32,9 @@
 #ifndef SLUSS_GATE_ASSESS_H_
 #define SLUSS_GATE_ASSESS_H_
 
+#include <cstdint>
+#include <memory>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
@@ -39,6 +42,10 @@
 #include "sluss/v1/gate.pb.h"
 
 namespace sluss::gate {
+
+namespace internal {
+struct Record;
+}  // namespace internal
 
 absl::StatusOr<v1::Assessment> Assess(const Rulebook& rulebook, const v1::Facts& facts,
                                       absl::CivilDay date);
@@ -51,6 +58,46 @@ absl::StatusOr<v1::Assessment> Assess(const Rulebook& rulebook, const v1::Facts&
 // allocation. On error `*out` is unspecified.
 absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDay date,
                         v1::Assessment* out);
+
+// A reusable output of AssessInto that only AssessInto writes: the
+// Assessment, and a compact record of what it holds (ids, enums and
+// pointers to the rulebook's strings). A call evaluates everything anew
+// into a fresh record and then writes into the Assessment only what differs
+// from the previous record, so a worker that keeps one buffer pays for the
+// protobuf writes of what changed rather than for every field; the result
+// is the same message (the same bytes) as Assess.
+//
+// Thread-safety: one buffer per thread (not shareable while AssessInto
+// runs). Not copyable. The Assessment stays valid until the next AssessInto
+// with this buffer or its destruction; callers read it and copy what they
+// keep.
+class AssessmentBuffer {
+ public:
+  AssessmentBuffer();
+  ~AssessmentBuffer();
+  AssessmentBuffer(const AssessmentBuffer&) = delete;
+  AssessmentBuffer& operator=(const AssessmentBuffer&) = delete;
+
+  // The result of the last successful AssessInto with this buffer; after a
+  // failed one, unspecified (but a valid message).
+  const v1::Assessment& assessment() const { return assessment_; }
+
+ private:
+  friend absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts,
+                                 absl::CivilDay date, AssessmentBuffer* out);
+  v1::Assessment assessment_;
+  // records_[current_] describes assessment_ when `valid_` (set after a
+  // successful call, cleared on entry) for the rulebook `instance_`.
+  std::unique_ptr<internal::Record> records_[2];
+  int current_ = 0;
+  uint64_t instance_ = 0;
+  bool valid_ = false;
+};
+
+// As Assess, into `*out`. No heap allocation once the buffer has held an
+// assessment of similar size. Errors as Assess.
+absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDay date,
+                        AssessmentBuffer* out);
 
 }  // namespace sluss::gate
 

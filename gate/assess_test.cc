@@ -2,6 +2,10 @@
 // claimed basis, expected secrecy at the recipient.
 #include "gate/assess.h"
 
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "gate/test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -367,6 +371,87 @@ TEST(Determinism, ReuseAcrossShapesEqualsFresh) {
     ASSERT_TRUE(fresh->SerializeToString(&want));
     ASSERT_TRUE(reused.SerializeToString(&got));
     EXPECT_EQ(got, want) << "unknown field at " << where;
+  }
+}
+
+std::string Bytes(const v1::Assessment& a) {
+  std::string b;
+  EXPECT_TRUE(a.SerializeToString(&b));
+  return b;
+}
+
+// An AssessmentBuffer writes only what differs from its previous record:
+// across facts of different shapes, dates, claimed bases, and after a failed
+// call, its Assessment is byte for byte what Assess returns.
+TEST(Determinism, BufferAcrossShapesEqualsFresh) {
+  const char* const facts[] = {
+      R"pb(discloser { agency_kind: "skatteverket" }
+           recipient { agency_kind: "polismyndigheten" roles: "ingripande_mot_brott" }
+           categories: "skatt" categories: "folkbokforing" purposes: "utreda_brott"
+           crime { stage: COMMITTED offence_classes: "skattebrott" minimum_penalty_months: 6 prison_in_scale: true }
+           claimed_basis: "10:27" duty_laws: "lag_2016_774")pb",
+      kFraud,
+      R"pb(discloser { agency_kind: "kommun_socialnamnd" }
+           recipient { agency_kind: "polismyndigheten" }
+           categories: "socialtjanst" purposes: "forebygga_brott" subject { age_years: 19 }
+           claimed_basis: "10:99"
+           attestations { provision: "10:18a" judgement: "konkret_risk" officer: "o17" motivation: "Iakttagelser." })pb",
+      R"pb(discloser { agency_kind: "kommun_socialnamnd" }
+           recipient { agency_kind: "polismyndigheten" }
+           categories: "socialtjanst" categories: "socialtjanst" categories: "socialforsakring"
+           purposes: "forebygga_brott" subject { age_years: 25 })pb",
+      R"pb(discloser { agency_kind: "kommun_socialnamnd" }
+           recipient { agency_kind: "polismyndigheten" }
+           categories: "socialtjanst" purposes: "forebygga_brott" subject { age_years: 19 }
+           attestations { provision: "10:18a" judgement: "konkret_risk" officer: "o17" motivation: "Iakttagelser." }
+           attestations { provision: "10:18a" judgement: "inte_olampligt" officer: "o17" motivation: "Ingen." })pb",
+  };
+  const char* const dates[] = {"2026-03-01", "2025-11-30", "2024-06-01"};
+  v1::Facts bad = ParseFacts(kFraud);
+  bad.add_categories("no_such_category");
+  AssessmentBuffer buffer;
+  for (int round = 0; round < 2; ++round) {
+    for (const char* date : dates) {
+      for (const char* text : facts) {
+        const v1::Facts f = ParseFacts(text);
+        absl::StatusOr<v1::Assessment> fresh = Assess(Bundled(), f, Day(date));
+        ASSERT_TRUE(fresh.ok()) << fresh.status();
+        ASSERT_TRUE(AssessInto(Bundled(), f, Day(date), &buffer).ok());
+        EXPECT_EQ(Bytes(buffer.assessment()), Bytes(*fresh)) << date << text;
+        // The same facts again (nothing to write), then a failing call:
+        // neither changes the result.
+        ASSERT_TRUE(AssessInto(Bundled(), f, Day(date), &buffer).ok());
+        EXPECT_EQ(Bytes(buffer.assessment()), Bytes(*fresh)) << date << text;
+        const absl::Status st = AssessInto(Bundled(), bad, Day(date), &buffer);
+        EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+        EXPECT_THAT(st.message(), HasSubstr("no_such_category"));
+        EXPECT_EQ(Bytes(buffer.assessment()), Bytes(*fresh)) << date << text;
+      }
+    }
+  }
+}
+
+// A buffer used with another rulebook (also a new one that may sit where a
+// destroyed one was) does not keep the texts of the one it was used with.
+TEST(Determinism, BufferFollowsTheRulebook) {
+  const v1::Facts f = ParseFacts(kFraud);
+  AssessmentBuffer buffer;
+  for (int round = 0; round < 3; ++round) {
+    v1::Rulebook changed = Bundled().proto();
+    for (v1::DisclosureProvision& p : *changed.mutable_disclosure_provisions()) {
+      p.set_citation(absl::StrCat(p.citation(), " (ändrad ", round, ")"));
+    }
+    absl::StatusOr<std::unique_ptr<const Rulebook>> other = Rulebook::FromProto(changed);
+    ASSERT_TRUE(other.ok()) << other.status();
+    // The previous round's rulebook was the buffer's last; it is destroyed.
+    for (const Rulebook* rb : {other->get(), &Bundled(), other->get()}) {
+      absl::StatusOr<v1::Assessment> fresh = Assess(*rb, f, Day("2026-03-01"));
+      ASSERT_TRUE(fresh.ok()) << fresh.status();
+      ASSERT_TRUE(AssessInto(*rb, f, Day("2026-03-01"), &buffer).ok());
+      EXPECT_EQ(Bytes(buffer.assessment()), Bytes(*fresh)) << "round " << round;
+    }
+    EXPECT_THAT(buffer.assessment().categories(0).provisions(0).citation(),
+                HasSubstr(absl::StrCat("(ändrad ", round, ")")));
   }
 }
 

@@ -221,6 +221,9 @@ struct DutyLaw {
   VocabSet disclosers;
   Recipients recipients;
   Period period;
+  // Per judgement of the law: "<law>/<judgement>", the id an Attestation
+  // names and the ref of its findings (so that Assess points at it).
+  std::vector<std::string> judgement_refs;
 };
 
 // The reflection of each Assessment message type that AssessInto reuses in
@@ -246,6 +249,10 @@ struct OutputReflection {
 };
 
 struct Compiled {
+  // Unique per compiled rulebook in this process (never reused, unlike an
+  // address): an AssessmentBuffer remembers which rulebook's strings its
+  // record points at.
+  uint64_t instance = 0;
   OutputReflection reflection;
   absl::flat_hash_map<std::string, int> secrecy_index;
   absl::flat_hash_map<std::string, int> category_index;

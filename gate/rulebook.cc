@@ -1,5 +1,7 @@
 #include "gate/rulebook.h"
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -101,6 +103,8 @@ class Builder {
     IndexProvisions();
     CompileProvisions();
     if (errors_.empty()) {
+      static std::atomic<uint64_t> instances{0};
+      c->instance = instances.fetch_add(1, std::memory_order_relaxed) + 1;
       c->BuildEpochs();
       c->BuildIdTables();
       c->MarkCategoryFree();
@@ -365,6 +369,7 @@ class Builder {
                 absl::StrCat("duplicate judgement id \"", d.judgements(j).id(), "\""));
         }
       }
+      for (const v1::Judgement& j : d.judgements()) law.judgement_refs.push_back(absl::StrCat(d.id(), "/", j.id()));
       c_->duty_laws.push_back(std::move(law));
     }
   }
