@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "google/protobuf/unknown_field_set.h"
+#include "absl/base/attributes.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -27,16 +28,22 @@ class PodVec {
   PodVec& operator=(const PodVec&) = delete;
   uint32_t size() const { return size_; }
   void clear() { size_ = 0; }
+  // Same elements, byte for byte (T has no padding).
+  bool operator==(const PodVec& o) const {
+    return size_ == o.size_ && (size_ == 0 || std::memcmp(data_, o.data_, size_ * sizeof(T)) == 0);
+  }
   T& operator[](size_t i) { return data_[i]; }
   const T& operator[](size_t i) const { return data_[i]; }
   const T* data() const { return data_; }
   void push_back(const T& v) {
-    if (size_ == cap_) Grow();
+    if (size_ == cap_) [[unlikely]] Grow();
     data_[size_++] = v;
   }
+  // Drops elements from n on (n <= size()).
+  void truncate(uint32_t n) { size_ = n; }
 
  private:
-  void Grow() {
+  ABSL_ATTRIBUTE_NOINLINE void Grow() {
     std::vector<T> bigger(static_cast<size_t>(cap_) * 2);
     std::memcpy(bigger.data(), data_, size_ * sizeof(T));
     heap_.swap(bigger);
@@ -72,6 +79,8 @@ struct ResultRec {
   uint32_t end;
 };
 
+static_assert(sizeof(ResultRec) == 16 + sizeof(void*), "ResultRec has padding");
+
 struct ExpectedRec {
   int32_t secrecy;
   int32_t transfer;
@@ -104,6 +113,12 @@ struct Record {
   // provision index; its worst status over the categories.
   int32_t claimed = -2;
   int32_t claimed_status = 0;
+  // The same assessment (given the same facts' strings and date).
+  bool operator==(const Record& o) const {
+    return outcome == o.outcome && claimed == o.claimed && claimed_status == o.claimed_status &&
+           categories == o.categories && results == o.results && findings == o.findings && lists == o.lists &&
+           expected == o.expected;
+  }
   void Clear() {
     findings.clear();
     results.clear();
@@ -480,20 +495,31 @@ Tri Eval(const Cond& k, const Ctx& x, Out* out) {
     case CondKind::kAnyOf: {
       Tri best = kNotMet;
       const Cond* best_child = nullptr;
+      if (out == nullptr) {
+        for (const Cond& child : k.children) {
+          const Tri t = Value(child, x);
+          if (best_child == nullptr || t > best) {
+            best = t;
+            best_child = &child;
+          }
+        }
+        return best;
+      }
+      // Explained: every child at once, after NO_ALTERNATIVE_MET, as when no
+      // alternative holds (the usual case); if one does, that is undone and
+      // only the best child explains it.
+      const uint32_t mark = out->findings.size();
+      AddFinding(out, v1::NO_ALTERNATIVE_MET, &id, v1::FACT_FIELD_UNSPECIFIED, 0, 0, nullptr);
       for (const Cond& child : k.children) {
-        const Tri t = Value(child, x);
+        const Tri t = Eval(child, x, out);
         if (best_child == nullptr || t > best) {
           best = t;
           best_child = &child;
         }
       }
-      if (out) {
-        if (best >= kNeedsAttestation) {
-          Eval(*best_child, x, out);
-        } else {
-          AddFinding(out, v1::NO_ALTERNATIVE_MET, &id, v1::FACT_FIELD_UNSPECIFIED, 0, 0, nullptr);
-          for (const Cond& child : k.children) Eval(child, x, out);
-        }
+      if (best >= kNeedsAttestation) {
+        out->findings.truncate(mark);
+        Eval(*best_child, x, out);
       }
       return best;
     }
@@ -754,21 +780,22 @@ absl::Status Evaluate(const Compiled& c, const v1::Facts& facts, absl::CivilDay 
         }
       }
     }
+    // allowed_by, then allowed_if_attested_by (collected aside, appended).
     v1::Outcome outcome = v1::NOT_ALLOWED;
     cr.allowed_begin = rec->lists.size();
+    absl::InlinedVector<int, 64> if_attested;
     for (int pi = 0; pi < n; ++pi) {
-      if (results[pi].status == v1::APPLIES) {
+      const int status = results[pi].status;
+      if (status == v1::APPLIES) {
         rec->lists.push_back(pi);
         outcome = v1::ALLOWED;
-      }
-    }
-    cr.allowed_end = cr.if_attested_begin = rec->lists.size();
-    for (int pi = 0; pi < n; ++pi) {
-      if (results[pi].status == v1::APPLIES_IF_ATTESTED) {
-        rec->lists.push_back(pi);
+      } else if (status == v1::APPLIES_IF_ATTESTED) {
+        if_attested.push_back(pi);
         if (outcome == v1::NOT_ALLOWED) outcome = v1::ALLOWED_IF_ATTESTED;
       }
     }
+    cr.allowed_end = cr.if_attested_begin = rec->lists.size();
+    for (int pi : if_attested) rec->lists.push_back(pi);
     cr.if_attested_end = rec->lists.size();
     cr.outcome = outcome;
     if (outcome > overall) overall = outcome;
@@ -797,12 +824,20 @@ absl::Status Evaluate(const Compiled& c, const v1::Facts& facts, absl::CivilDay 
   return absl::OkStatus();
 }
 
-bool SameResult(const Record& a, const ResultRec& ra, const Record& b, const ResultRec& rb) {
-  return ra.status == rb.status && ra.unverified == rb.unverified && ra.version_from == rb.version_from &&
-         ra.end - ra.begin == rb.end - rb.begin &&
-         (ra.end == ra.begin ||
-          std::memcmp(a.findings.data() + ra.begin, b.findings.data() + rb.begin,
-                      (ra.end - ra.begin) * sizeof(FindingRec)) == 0);
+inline bool SameFinding(const FindingRec& a, const FindingRec& b) {
+  return a.reason == b.reason && a.field == b.field && a.limit == b.limit && a.actual == b.actual &&
+         a.condition == b.condition && a.ref == b.ref;
+}
+
+inline bool SameResult(const Record& a, const ResultRec& ra, const Record& b, const ResultRec& rb) {
+  if (ra.status != rb.status || ra.unverified != rb.unverified || ra.version_from != rb.version_from ||
+      ra.end - ra.begin != rb.end - rb.begin) {
+    return false;
+  }
+  for (uint32_t i = 0; i < ra.end - ra.begin; ++i) {
+    if (!SameFinding(a.findings[ra.begin + i], b.findings[rb.begin + i])) return false;
+  }
+  return true;
 }
 
 // Writes provision ids rec.lists[b, e) into `f`, unless the shadow's slice
@@ -842,6 +877,7 @@ void Materialize(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDa
   if (out->decision_date().size() != 10 || std::memcmp(out->decision_date().data(), buf, 10) != 0) {
     out->mutable_decision_date()->assign(buf, 10);
   }
+  out->set_outcome(static_cast<v1::Outcome>(rec.outcome));
   if (rec.claimed == -2) {
     out->clear_claimed_basis();
   } else {
@@ -853,6 +889,9 @@ void Materialize(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDa
     cb->set_status(static_cast<v1::ProvisionStatus>(rec.claimed_status));
   }
 
+  // The same record as the one `out` holds: the categories hold it already
+  // (their strings are the rulebook's ids of the same categories).
+  if (shadow != nullptr && rec == *shadow) return;
   const int n = static_cast<int>(c.provisions.size());
   google::protobuf::RepeatedPtrField<v1::CategoryAssessment>* cats = out->mutable_categories();
   for (uint32_t ci = 0; ci < rec.categories.size(); ++ci) {
@@ -931,7 +970,6 @@ void Materialize(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDa
     Truncate(expected, static_cast<int>(ne));
   }
   Truncate(cats, static_cast<int>(rec.categories.size()));
-  out->set_outcome(static_cast<v1::Outcome>(rec.outcome));
 }
 
 }  // namespace
