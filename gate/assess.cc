@@ -166,6 +166,9 @@ struct Ctx {
   absl::InlinedVector<uint64_t, 32> attested;
   // Per provision: its version in force on the date, or nullptr.
   const std::vector<const Version*>* versions = nullptr;
+  size_t epoch = 0;
+  // Per provision, for the current category: what the facts do not decide.
+  const Compiled::Static* statics = nullptr;
   // Per category, set while assessing it.
   int secrecy = -1;
   int provision = -1;
@@ -253,7 +256,7 @@ inline void AddFinding(Out* out, v1::Reason reason, const std::string* condition
 // Whether the judgement with bit `bit` of the current provision is attested.
 inline bool Attested(const Ctx& x, int bit) { return bit >= 0 && ((x.attested_now >> bit) & 1) != 0; }
 
-bool RecipientMatches(const internal::Recipients& r, const Ctx& x) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool RecipientMatches(const internal::Recipients& r, const Ctx& x) {
   if (r.any) return true;
   if (x.recipient_kind >= 0 && r.agency_kinds.test(x.recipient_kind)) return true;
   return (r.roles & x.recipient_roles).any();
@@ -547,60 +550,23 @@ inline v1::ProvisionStatus StatusOf(Tri worst) {
 // Appends provision `index`'s result for the current category to x.rec
 // (its findings after the record's current ones).
 void EvalProvision(int index, Ctx& x) {
-  const Provision& p = x.c.provisions[index];
   Record* o = x.rec;
-  ResultRec r{v1::DOES_NOT_APPLY, 0, nullptr, o->findings.size(), 0};
-  const Version* v = (*x.versions)[index];
+  const Compiled::Static& st = x.statics[index];
+  ResultRec r{v1::DOES_NOT_APPLY, st.unverified, st.version_from, o->findings.size(), 0};
   const auto done = [&] {
     r.end = o->findings.size();
     o->results.push_back(r);
   };
-  if (v == nullptr) {
-    // Name the nearest later version's start, if there is one.
-    const std::string* next = nullptr;
-    for (const Version& cand : p.versions) {
-      if (cand.period.from > x.date) {
-        next = &cand.proto->valid_from();
-        break;
-      }
-    }
-    AddFinding(o, v1::NOT_IN_FORCE, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, next);
-    return done();
-  }
-  r.version_from = &v->proto->valid_from();
-  r.unverified = v->unverified;
-  if (v->not_encoded) {
-    AddFinding(o, v1::VERSION_NOT_ENCODED, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, nullptr);
-    return done();
-  }
-  bool ok = true;
-  const int s = x.secrecy;
-  const std::string& sid = x.c.secrecy[s]->id();
-  int by = -1;
-  switch (internal::CheckReach(*v, s, *x.versions, &by)) {
-    case internal::ReachResult::kReached:
-      break;
-    case internal::ReachResult::kNotReached: {
-      const bool public_interest = v->individual_only && x.c.secrecy[s]->protects() ==
-                                                             v1::SecrecyProvision::PUBLIC_INTEREST;
-      AddFinding(o, public_interest ? v1::SECRECY_PROTECTS_PUBLIC_INTEREST : v1::SECRECY_NOT_REACHED, nullptr, v1::FACT_CATEGORIES, 0, 0, &sid);
-      ok = false;
-      break;
-    }
-    case internal::ReachResult::kExcluded:
-      AddFinding(o, v1::SECRECY_EXCLUDED, nullptr, v1::FACT_CATEGORIES, 0, 0, &sid);
-      ok = false;
-      break;
-    case internal::ReachResult::kExcludedByReachOf:
-      AddFinding(o, v1::SECRECY_EXCLUDED, nullptr, v1::FACT_CATEGORIES, 0, 0, &x.c.provisions[by].proto->id());
-      ok = false;
-      break;
+  const Version* v = (*x.versions)[index];
+  if (st.reason != v1::REASON_UNSPECIFIED) {
+    AddFinding(o, static_cast<v1::Reason>(st.reason), nullptr, static_cast<v1::FactField>(st.field), 0, 0, st.ref);
+    if (v == nullptr || v->not_encoded) return done();
   }
   if (!RecipientMatches(v->recipients, x)) {
     AddFinding(o, v1::WRONG_RECIPIENT, nullptr, v1::FACT_RECIPIENT, 0, 0, nullptr);
-    ok = false;
+    return done();
   }
-  if (!ok) return done();
+  if (st.reason != v1::REASON_UNSPECIFIED) return done();
   if (x.evaluated.empty()) {
     // One category: nothing to share.
   } else if (const int same = x.evaluated[index]; same >= 0) {
@@ -735,7 +701,8 @@ absl::Status Evaluate(const Compiled& c, const v1::Facts& facts, absl::CivilDay 
     return absl::InvalidArgumentError("decision date: year must be 1..9999");
   }
   const int n = static_cast<int>(c.provisions.size());
-  x.versions = &c.VersionsOn(date);
+  x.epoch = c.EpochOf(date);
+  x.versions = &c.epoch_versions[x.epoch];
   if (facts.categories_size() > 1) x.evaluated.assign(n, -1);
 
   rec->claimed = -2;
@@ -754,6 +721,7 @@ absl::Status Evaluate(const Compiled& c, const v1::Facts& facts, absl::CivilDay 
                      facts.categories(ci));
     }
     x.secrecy = c.category_secrecy[category];
+    x.statics = c.StaticRow(x.epoch, x.secrecy);
     internal::CategoryRec cr{};
     cr.category = category;
     cr.secrecy = x.secrecy;

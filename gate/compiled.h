@@ -289,9 +289,31 @@ struct Compiled {
   std::vector<std::vector<const Version*>> epoch_versions;
 
   const std::vector<const Version*>& VersionsOn(absl::CivilDay d) const {
-    const auto it = std::upper_bound(epoch_from.begin(), epoch_from.end(), d);
-    return epoch_versions[static_cast<size_t>(it - epoch_from.begin()) - 1];
+    return epoch_versions[EpochOf(d)];
   }
+  size_t EpochOf(absl::CivilDay d) const {
+    const auto it = std::upper_bound(epoch_from.begin(), epoch_from.end(), d);
+    return static_cast<size_t>(it - epoch_from.begin()) - 1;
+  }
+
+  // What does not depend on the facts, per (epoch, secrecy provision,
+  // disclosure provision): the version in force, and whether the provision
+  // fails before its recipients and conditions are looked at (not in force,
+  // not encoded, secrecy not reached or excluded), with that finding ready.
+  // Built once the epochs are (BuildStatic); Assess reads one row of n
+  // provisions per category (StaticRow).
+  struct Static {
+    const std::string* version_from = nullptr;  // null: none in force
+    const std::string* ref = nullptr;           // the finding's ref
+    int16_t reason = 0;  // v1::Reason; 0 = none: recipients and conditions decide
+    int16_t field = 0;   // v1::FactField of the finding
+    int32_t unverified = 0;
+  };
+  std::vector<Static> statics;
+  const Static* StaticRow(size_t epoch, int secrecy_provision) const {
+    return &statics[(epoch * secrecy.size() + static_cast<size_t>(secrecy_provision)) * provisions.size()];
+  }
+  void BuildStatic();
 
   void BuildIdTables() {
     category_table.Build(category_index);
@@ -395,6 +417,59 @@ inline ReachResult CheckReach(const Version& v, int s, const std::vector<const V
     }
   }
   return ReachResult::kReached;
+}
+
+inline void Compiled::BuildStatic() {
+  statics.assign(epoch_from.size() * secrecy.size() * provisions.size(), Static{});
+  for (size_t e = 0; e < epoch_from.size(); ++e) {
+    const std::vector<const Version*>& versions = epoch_versions[e];
+    for (size_t s = 0; s < secrecy.size(); ++s) {
+      Static* row = &statics[(e * secrecy.size() + s) * provisions.size()];
+      for (size_t p = 0; p < provisions.size(); ++p) {
+        Static& out = row[p];
+        const Version* v = versions[p];
+        if (v == nullptr) {
+          // Name the nearest later version's start, if there is one (the
+          // same throughout the epoch: every version's start is a cut).
+          out.reason = v1::NOT_IN_FORCE;
+          for (const Version& cand : provisions[p].versions) {
+            if (cand.period.from > epoch_from[e]) {
+              out.ref = &cand.proto->valid_from();
+              break;
+            }
+          }
+          continue;
+        }
+        out.version_from = &v->proto->valid_from();
+        out.unverified = v->unverified;
+        if (v->not_encoded) {
+          out.reason = v1::VERSION_NOT_ENCODED;
+          continue;
+        }
+        int by = -1;
+        out.field = v1::FACT_CATEGORIES;
+        switch (CheckReach(*v, static_cast<int>(s), versions, &by)) {
+          case ReachResult::kReached:
+            out.field = 0;
+            break;
+          case ReachResult::kNotReached:
+            out.reason = v->individual_only && secrecy[s]->protects() == v1::SecrecyProvision::PUBLIC_INTEREST
+                             ? v1::SECRECY_PROTECTS_PUBLIC_INTEREST
+                             : v1::SECRECY_NOT_REACHED;
+            out.ref = &secrecy[s]->id();
+            break;
+          case ReachResult::kExcluded:
+            out.reason = v1::SECRECY_EXCLUDED;
+            out.ref = &secrecy[s]->id();
+            break;
+          case ReachResult::kExcludedByReachOf:
+            out.reason = v1::SECRECY_EXCLUDED;
+            out.ref = &provisions[static_cast<size_t>(by)].proto->id();
+            break;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace sluss::gate::internal

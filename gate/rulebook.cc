@@ -106,6 +106,7 @@ class Builder {
       static std::atomic<uint64_t> instances{0};
       c->instance = instances.fetch_add(1, std::memory_order_relaxed) + 1;
       c->BuildEpochs();
+      c->BuildStatic();
       c->BuildIdTables();
       c->MarkCategoryFree();
       return absl::OkStatus();
