@@ -727,9 +727,10 @@ absl::Status Evaluate(const Compiled& c, const v1::Facts& facts, absl::CivilDay 
     cr.secrecy = x.secrecy;
     const uint32_t base = rec->results.size();
     cr.results_begin = base;
+    const uint64_t* attested = x.attested.empty() ? nullptr : x.attested.data();
     for (int pi = 0; pi < n; ++pi) {
       x.provision = pi;
-      x.attested_now = x.attested.empty() ? 0 : x.attested[static_cast<size_t>(pi)];
+      x.attested_now = attested != nullptr ? attested[pi] : 0;
       EvalProvision(pi, x);
     }
     ResultRec* results = &rec->results[base];
@@ -828,8 +829,9 @@ void WriteList(const Compiled& c, const Record& rec, uint32_t b, uint32_t e, con
 // for reuse, strings that are rulebook constants at a fixed position are
 // only copied if they differ), and a message carrying unknown fields (a
 // parsed one) is cleared first.
+// `spare`, if not null, keeps the claimed-basis message while `out` has none.
 void Materialize(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDay date, const Record& rec,
-                 const Record* shadow, v1::Assessment* out) {
+                 const Record* shadow, std::unique_ptr<v1::ClaimedBasisResult>* spare, v1::Assessment* out) {
   const Compiled& c = rulebook.compiled();
   const internal::OutputReflection& refl = c.reflection;
   const bool check = shadow == nullptr;
@@ -847,8 +849,15 @@ void Materialize(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDa
   }
   out->set_outcome(static_cast<v1::Outcome>(rec.outcome));
   if (rec.claimed == -2) {
-    out->clear_claimed_basis();
+    if (spare != nullptr && out->has_claimed_basis() && out->GetArena() == nullptr) {
+      spare->reset(out->release_claimed_basis());
+    } else {
+      out->clear_claimed_basis();
+    }
   } else {
+    if (spare != nullptr && *spare != nullptr && !out->has_claimed_basis() && out->GetArena() == nullptr) {
+      out->set_allocated_claimed_basis(spare->release());
+    }
     v1::ClaimedBasisResult* cb = out->mutable_claimed_basis();
     if (check && HasUnknownFields(refl.claimed_basis, *cb)) cb->Clear();
     SetSame(cb, &v1::ClaimedBasisResult::provision, &v1::ClaimedBasisResult::mutable_provision,
@@ -947,7 +956,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
   Record rec;
   absl::Status st = Evaluate(rulebook.compiled(), facts, date, &rec);
   if (!st.ok()) return st;
-  Materialize(rulebook, facts, date, rec, nullptr, out);
+  Materialize(rulebook, facts, date, rec, nullptr, nullptr, out);
   return absl::OkStatus();
 }
 
@@ -965,7 +974,7 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
   const bool known = out->valid_ && out->instance_ == c.instance;
   out->valid_ = false;
   Materialize(rulebook, facts, date, *next, known ? out->records_[out->current_].get() : nullptr,
-              &out->assessment_);
+              &out->spare_claimed_basis_, &out->assessment_);
   out->current_ = 1 - out->current_;
   out->instance_ = c.instance;
   out->valid_ = true;

@@ -89,6 +89,8 @@ class AssessmentBuffer {
   // records_[current_] describes assessment_ when `valid_` (set after a
   // successful call, cleared on entry) for the rulebook `instance_`.
   std::unique_ptr<internal::Record> records_[2];
+  // The claimed-basis message while the Assessment has none (kept for reuse).
+  std::unique_ptr<v1::ClaimedBasisResult> spare_claimed_basis_;
   int current_ = 0;
   uint64_t instance_ = 0;
   bool valid_ = false;
