@@ -377,6 +377,25 @@ Tri EvalLaw(int law_index, const std::vector<int>& bits, const std::string& id, 
 // works.
 Tri EvalDuty(const Cond& k, const Ctx& x, Out* out) {
   const std::string& id = k.proto->id();
+  if (out != nullptr) {
+    // No claimed law among the listed ones, or one (the usual cases): then
+    // that one decides and explains the value, whichever it is.
+    int only = -1;
+    int claimed = 0;
+    for (size_t i = 0; i < k.duty_laws.size(); ++i) {
+      if (std::find(x.duty_laws.begin(), x.duty_laws.end(), k.duty_laws[i]) == x.duty_laws.end()) continue;
+      ++claimed;
+      only = static_cast<int>(i);
+    }
+    if (claimed == 0) {
+      AddFinding(out, v1::NO_DUTY, &id, v1::FACT_DUTY_LAWS, 0, 0, nullptr);
+      return kNotMet;
+    }
+    if (claimed == 1) {
+      return EvalLaw(k.duty_laws[static_cast<size_t>(only)], k.duty_judgement_bits[static_cast<size_t>(only)], id, x,
+                     out);
+    }
+  }
   Tri best = kNotMet;
   int best_law = -1;
   for (size_t i = 0; i < k.duty_laws.size(); ++i) {
@@ -578,35 +597,40 @@ void EvalProvision(int index, Ctx& x) {
     x.evaluated[index] = static_cast<int>(o->results.size());
   }
 
-  // One pass over the conditions. A provision that applies (or applies if
-  // attested) is explained by its judgements, attested or required; one that
-  // does not, by its failing conditions only. A condition without judgements
-  // has findings only when it fails, so it is valued and explained at once
-  // (Eval); one with judgements (Cond::explains_when_held) is valued first
-  // and explained at once only if it fails, otherwise once the provision is
-  // known to apply (then nothing has failed and nothing has been written, so
-  // the findings stay in condition order).
+  // One pass over the conditions, each valued and explained at once. A
+  // provision that applies (or applies if attested) is explained by its
+  // judgements, attested or required; one that does not, by its failing
+  // conditions only. A condition without judgements has findings only when
+  // it fails; one with judgements (Cond::explains_when_held) has them also
+  // when it holds, and those are dropped again if the provision turns out
+  // not to apply. (When it applies, nothing has failed, so its findings are
+  // exactly those of its judgements, in condition order.)
   Tri worst = kMet;
-  bool deferred = false;
+  absl::InlinedVector<std::pair<uint32_t, uint32_t>, 4> held;  // findings of judgements that held
   for (const Cond& k : v->conditions) {
     Tri t;
-    if (k.explains_when_held) {
+    if (k.explains_when_held && worst < kNeedsAttestation) {
+      // The provision already fails: this condition is explained only if it
+      // fails too.
       t = Value(k, x);
-      if (t < kNeedsAttestation) {
-        Eval(k, x, o);
-      } else {
-        deferred = true;
-      }
+      if (t < kNeedsAttestation) Eval(k, x, o);
     } else {
+      const uint32_t before = o->findings.size();
       t = Eval(k, x, o);
+      if (k.explains_when_held && t >= kNeedsAttestation && o->findings.size() > before) {
+        held.emplace_back(before, o->findings.size());
+      }
     }
     worst = std::min(worst, t);
   }
   r.status = StatusOf(worst);
-  if (deferred && worst >= kNeedsAttestation) {
-    for (const Cond& k : v->conditions) {
-      if (k.explains_when_held) Eval(k, x, o);
+  if (worst < kNeedsAttestation && !held.empty()) {
+    uint32_t w = held[0].first;
+    for (size_t i = 0; i < held.size(); ++i) {
+      const uint32_t next = i + 1 < held.size() ? held[i + 1].first : o->findings.size();
+      for (uint32_t j = held[i].second; j < next; ++j) o->findings[w++] = o->findings[j];
     }
+    o->findings.truncate(w);
   }
   done();
 }

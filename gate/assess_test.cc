@@ -140,6 +140,52 @@ TEST(Findings, FailingProvisionListsNoJudgements) {
   EXPECT_EQ(r->findings(0).actual(), 21);
 }
 
+// The same with the judgements before the failing condition (the bundled
+// rulebook lists them last): the findings of judgements already written are
+// dropped when a later condition fails, and kept, in order, when none does.
+TEST(Findings, JudgementsBeforeAFailingConditionAreDropped) {
+  v1::Rulebook reordered = Bundled().proto();
+  for (v1::DisclosureProvision& p : *reordered.mutable_disclosure_provisions()) {
+    if (p.id() != "10:18a") continue;
+    for (v1::ProvisionVersion& v : *p.mutable_versions()) {
+      google::protobuf::RepeatedPtrField<v1::Condition>* cs = v.mutable_conditions();
+      // Rotate the last two conditions (konkret_risk, inte_olampligt) to the front.
+      for (int i = 0; i < 2 && cs->size() > 2; ++i) {
+        for (int j = cs->size() - 1; j > 0; --j) cs->SwapElements(j, j - 1);
+      }
+    }
+  }
+  absl::StatusOr<std::unique_ptr<const Rulebook>> rb = Rulebook::FromProto(reordered);
+  ASSERT_TRUE(rb.ok()) << rb.status();
+  v1::Facts f = ParseFacts(R"pb(
+    discloser { agency_kind: "kommun_socialnamnd" }
+    recipient { agency_kind: "polismyndigheten" }
+    categories: "socialtjanst" purposes: "forebygga_brott" subject { age_years: 21 }
+    attestations { provision: "10:18a" judgement: "konkret_risk" officer: "o17" motivation: "Iakttagelser." }
+  )pb");
+  AssessmentBuffer buffer;
+  for (int round = 0; round < 2; ++round) {
+    f.mutable_subject()->set_age_years(21);
+    ASSERT_TRUE(AssessInto(**rb, f, Day("2026-03-01"), &buffer).ok());
+    const v1::ProvisionResult* r = Result(buffer.assessment(), "10:18a");
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->status(), v1::DOES_NOT_APPLY);
+    ASSERT_EQ(r->findings_size(), 1) << Describe(*r);
+    EXPECT_EQ(r->findings(0).reason(), v1::AGE);
+
+    f.mutable_subject()->set_age_years(20);
+    ASSERT_TRUE(AssessInto(**rb, f, Day("2026-03-01"), &buffer).ok());
+    r = Result(buffer.assessment(), "10:18a");
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->status(), v1::APPLIES_IF_ATTESTED) << Describe(*r);
+    ASSERT_EQ(r->findings_size(), 2) << Describe(*r);
+    EXPECT_EQ(r->findings(0).reason(), v1::JUDGEMENT_ATTESTED);
+    EXPECT_EQ(r->findings(0).ref(), "konkret_risk");
+    EXPECT_EQ(r->findings(1).reason(), v1::JUDGEMENT_REQUIRED);
+    EXPECT_EQ(r->findings(1).ref(), "inte_olampligt");
+  }
+}
+
 TEST(AgeBoundary, Provision20IsUnder18) {
   for (auto [age, want] : {std::pair{17, v1::APPLIES}, {18, v1::DOES_NOT_APPLY}}) {
     absl::StatusOr<v1::Assessment> a = Assess(Bundled(), YoungPerson(age), Day("2026-03-01"));
