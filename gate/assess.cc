@@ -39,6 +39,12 @@ class PodVec {
     if (size_ == cap_) [[unlikely]] Grow();
     data_[size_++] = v;
   }
+  // Sets the size to n, every element's bytes to `byte`.
+  void assign_bytes(uint32_t n, unsigned char byte) {
+    while (cap_ < n) Grow();
+    std::memset(data_, byte, n * sizeof(T));
+    size_ = n;
+  }
   // Drops elements from n on (n <= size()).
   void truncate(uint32_t n) { size_ = n; }
 
@@ -108,6 +114,10 @@ struct Record {
   PodVec<CategoryRec, 4> categories;
   PodVec<int32_t, 32> lists;  // provision indices (allowed_by, allowed_if_attested_by)
   PodVec<ExpectedRec, 16> expected;
+  // Working space of Evaluate (per provision, Ctx::evaluated); not part of
+  // the assessment.
+  PodVec<int32_t, 64> scratch;
+  PodVec<uint64_t, 64> attested;  // Ctx::attested
   int32_t outcome = 0;
   // The claimed basis: -2 none claimed, -1 not in the rulebook, else its
   // provision index; its worst status over the categories.
@@ -163,7 +173,8 @@ struct Ctx {
   absl::InlinedVector<int, 8> duty_laws;
   // Per provision: the judgements attested with a motivation, one bit each
   // (Provision::judgement_table); empty if the facts attest nothing.
-  absl::InlinedVector<uint64_t, 32> attested;
+  // (In rec->attested; null if the facts attest nothing.)
+  uint64_t* attested = nullptr;
   // Per provision: its version in force on the date, or nullptr.
   const std::vector<const Version*>* versions = nullptr;
   size_t epoch = 0;
@@ -181,7 +192,7 @@ struct Ctx {
   // (Version::category_free), else -1; a later category that the provision
   // reaches copies them instead of evaluating them again. Empty when the
   // facts have one category.
-  absl::InlinedVector<int, 64> evaluated;
+  int* evaluated = nullptr;  // n entries (in rec->scratch) or null
 };
 
 // Sets a string field to `v`, copying only if it differs. For values that are
@@ -586,7 +597,7 @@ void EvalProvision(int index, Ctx& x) {
     return done();
   }
   if (st.reason != v1::REASON_UNSPECIFIED) return done();
-  if (x.evaluated.empty()) {
+  if (x.evaluated == nullptr) {
     // One category: nothing to share.
   } else if (const int same = x.evaluated[index]; same >= 0) {
     const ResultRec earlier = o->results[static_cast<size_t>(same)];
@@ -714,8 +725,11 @@ absl::Status Evaluate(const Compiled& c, const v1::Facts& facts, absl::CivilDay 
           " has no judgement \"", a.judgement(), "\""));
     }
     if (a.motivation().empty()) continue;  // does not count
-    if (x.attested.empty()) x.attested.assign(c.provisions.size(), 0);
-    x.attested[static_cast<size_t>(p)] |= uint64_t{1} << bit;
+    if (x.attested == nullptr) {
+      rec->attested.assign_bytes(static_cast<uint32_t>(c.provisions.size()), 0);
+      x.attested = &rec->attested[0];
+    }
+    x.attested[p] |= uint64_t{1} << bit;
   }
   if (facts.categories().empty()) {
     return absl::InvalidArgumentError("facts.categories: at least one information category is required");
@@ -727,7 +741,10 @@ absl::Status Evaluate(const Compiled& c, const v1::Facts& facts, absl::CivilDay 
   const int n = static_cast<int>(c.provisions.size());
   x.epoch = c.EpochOf(date);
   x.versions = &c.epoch_versions[x.epoch];
-  if (facts.categories_size() > 1) x.evaluated.assign(n, -1);
+  if (facts.categories_size() > 1) {
+    rec->scratch.assign_bytes(static_cast<uint32_t>(n), 0xff);  // -1
+    x.evaluated = &rec->scratch[0];
+  }
 
   rec->claimed = -2;
   rec->claimed_status = 0;
@@ -751,7 +768,7 @@ absl::Status Evaluate(const Compiled& c, const v1::Facts& facts, absl::CivilDay 
     cr.secrecy = x.secrecy;
     const uint32_t base = rec->results.size();
     cr.results_begin = base;
-    const uint64_t* attested = x.attested.empty() ? nullptr : x.attested.data();
+    const uint64_t* attested = x.attested;
     for (int pi = 0; pi < n; ++pi) {
       x.provision = pi;
       x.attested_now = attested != nullptr ? attested[pi] : 0;
@@ -759,13 +776,13 @@ absl::Status Evaluate(const Compiled& c, const v1::Facts& facts, absl::CivilDay 
     }
     ResultRec* results = &rec->results[base];
     // Residual provisions (10:27) give way to the ones they are residual to.
-    for (int pi = 0; pi < n; ++pi) {
+    for (int pi : c.residual_provisions) {
       ResultRec& r = results[pi];
       if (r.status == v1::DOES_NOT_APPLY) continue;
       for (int q : c.provisions[pi].residual_to) {
         if (results[q].status != v1::DOES_NOT_APPLY) {
           r.status = v1::DOES_NOT_APPLY;
-          if (!x.evaluated.empty()) x.evaluated[pi] = -1;  // no longer its conditions' findings
+          if (x.evaluated != nullptr) x.evaluated[pi] = -1;  // no longer its conditions' findings
           r.begin = rec->findings.size();
           AddFinding(rec, v1::RESIDUAL, nullptr, v1::FACT_FIELD_UNSPECIFIED, 0, 0, &c.provisions[q].proto->id());
           r.end = rec->findings.size();
@@ -800,9 +817,9 @@ absl::Status Evaluate(const Compiled& c, const v1::Facts& facts, absl::CivilDay 
     cr.expected_begin = rec->expected.size();
     if (outcome != v1::NOT_ALLOWED) {
       for (int s : c.agency_primary_secrecy[x.recipient_kind]) rec->expected.push_back({s, 0});
-      for (int pi = 0; pi < n; ++pi) {
+      for (int pi : c.epoch_transfers[x.epoch]) {
         const Version* v = (*x.versions)[pi];
-        if (v == nullptr || v->transfers_secrecy < 0 || results[pi].status == v1::DOES_NOT_APPLY) continue;
+        if (results[pi].status == v1::DOES_NOT_APPLY) continue;
         bool dup = false;
         for (uint32_t i = cr.expected_begin; i < rec->expected.size(); ++i) {
           dup = dup || rec->expected[i].secrecy == v->transfers_secrecy;

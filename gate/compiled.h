@@ -287,6 +287,11 @@ struct Compiled {
   // for its date with one binary search.
   std::vector<absl::CivilDay> epoch_from;
   std::vector<std::vector<const Version*>> epoch_versions;
+  // Per epoch: the provisions whose version in force transfers secrecy
+  // (chapter 11), in rulebook order.
+  std::vector<std::vector<int>> epoch_transfers;
+  // The provisions with residual_to (10:27), in rulebook order.
+  std::vector<int> residual_provisions;
 
   const std::vector<const Version*>& VersionsOn(absl::CivilDay d) const {
     return epoch_versions[EpochOf(d)];
@@ -389,13 +394,23 @@ struct Compiled {
     cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
     epoch_from.clear();
     epoch_versions.clear();
+    epoch_transfers.clear();
     for (absl::CivilDay d : cuts) {
       if (d < absl::CivilDay(1, 1, 1)) continue;
       std::vector<const Version*> vs;
       vs.reserve(provisions.size());
       for (const Provision& p : provisions) vs.push_back(p.VersionOn(d));
+      std::vector<int> transfers;
+      for (size_t p = 0; p < vs.size(); ++p) {
+        if (vs[p] != nullptr && vs[p]->transfers_secrecy >= 0) transfers.push_back(static_cast<int>(p));
+      }
       epoch_from.push_back(d);
       epoch_versions.push_back(std::move(vs));
+      epoch_transfers.push_back(std::move(transfers));
+    }
+    residual_provisions.clear();
+    for (size_t p = 0; p < provisions.size(); ++p) {
+      if (!provisions[p].residual_to.empty()) residual_provisions.push_back(static_cast<int>(p));
     }
   }
 };
