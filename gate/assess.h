@@ -78,16 +78,16 @@ class AssessmentBuffer {
   AssessmentBuffer(const AssessmentBuffer&) = delete;
   AssessmentBuffer& operator=(const AssessmentBuffer&) = delete;
 
-  // The result of the last successful AssessInto with this buffer; after a
-  // failed one, unspecified (but a valid message).
+  // The result of the last successful AssessInto with this buffer (a failed
+  // one leaves it unchanged); an empty Assessment before the first.
   const v1::Assessment& assessment() const { return assessment_; }
 
  private:
   friend absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts,
                                  absl::CivilDay date, AssessmentBuffer* out);
   v1::Assessment assessment_;
-  // records_[current_] describes assessment_ when `valid_` (set after a
-  // successful call, cleared on entry) for the rulebook `instance_`.
+  // records_[current_] describes assessment_ when `valid_`, with pointers
+  // into the rulebook whose Compiled::instance is `instance_`.
   std::unique_ptr<internal::Record> records_[2];
   // The claimed-basis message while the Assessment has none (kept for reuse).
   std::unique_ptr<v1::ClaimedBasisResult> spare_claimed_basis_;
