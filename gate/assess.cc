@@ -35,7 +35,8 @@ class PodVec {
   T& operator[](size_t i) { return data_[i]; }
   const T& operator[](size_t i) const { return data_[i]; }
   const T* data() const { return data_; }
-  void push_back(const T& v) {
+  // By value: `v` may be an element of this vector, which Grow() moves.
+  void push_back(T v) {
     if (size_ == cap_) [[unlikely]] Grow();
     data_[size_++] = v;
   }
@@ -149,7 +150,6 @@ using internal::ResultRec;
 using internal::Cond;
 using internal::CondKind;
 using internal::Compiled;
-using internal::Provision;
 using internal::Version;
 using internal::Same;
 using internal::VocabSet;
@@ -172,8 +172,8 @@ struct Ctx {
   VocabSet offence_classes;
   absl::InlinedVector<int, 8> duty_laws;
   // Per provision: the judgements attested with a motivation, one bit each
-  // (Provision::judgement_table); empty if the facts attest nothing.
-  // (In rec->attested; null if the facts attest nothing.)
+  // (Provision::judgement_table), in rec->attested; null if the facts
+  // attest nothing.
   uint64_t* attested = nullptr;
   // Per provision: its version in force on the date, or nullptr.
   const std::vector<const Version*>* versions = nullptr;
@@ -190,9 +190,9 @@ struct Ctx {
   // category in this call) whose status and findings came from evaluating
   // its conditions, if they do not depend on the category
   // (Version::category_free), else -1; a later category that the provision
-  // reaches copies them instead of evaluating them again. Empty when the
-  // facts have one category.
-  int* evaluated = nullptr;  // n entries (in rec->scratch) or null
+  // reaches copies them instead of evaluating them again. In rec->scratch;
+  // null when the facts have one category.
+  int* evaluated = nullptr;
 };
 
 // Sets a string field to `v`, copying only if it differs. For values that are

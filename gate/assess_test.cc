@@ -536,5 +536,33 @@ TEST(Categories, EachAsIfAlone) {
   }
 }
 
+// Many categories (more results and findings than an assessment usually
+// holds, so the record grows): each category is still as if alone, through
+// Assess and through a buffer, also when the buffer held fewer before.
+TEST(Categories, ManyCategoriesEachAsIfAlone) {
+  v1::Facts f = ParseFacts(R"pb(
+    discloser { agency_kind: "kommun_socialnamnd" }
+    recipient { agency_kind: "polismyndigheten" }
+    purposes: "forebygga_brott" subject { age_years: 19 }
+    attestations { provision: "10:18a" judgement: "konkret_risk" officer: "o17" motivation: "Iakttagelser." })pb");
+  AssessmentBuffer buffer;
+  ASSERT_TRUE(AssessInto(Bundled(), ParseFacts(kFraud), Day("2026-03-01"), &buffer).ok());
+  for (int i = 0; i < 12; ++i) f.add_categories(i % 3 == 0 ? "socialforsakring" : "socialtjanst");
+  absl::StatusOr<v1::Assessment> all = Assess(Bundled(), f, Day("2026-03-01"));
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_TRUE(AssessInto(Bundled(), f, Day("2026-03-01"), &buffer).ok());
+  EXPECT_EQ(Bytes(buffer.assessment()), Bytes(*all));
+  ASSERT_EQ(all->categories_size(), 12);
+  for (int ci = 0; ci < f.categories_size(); ++ci) {
+    v1::Facts one = f;
+    one.clear_categories();
+    one.add_categories(f.categories(ci));
+    absl::StatusOr<v1::Assessment> alone = Assess(Bundled(), one, Day("2026-03-01"));
+    ASSERT_TRUE(alone.ok()) << alone.status();
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(all->categories(ci), alone->categories(0)))
+        << "category " << ci;
+  }
+}
+
 }  // namespace
 }  // namespace sluss::gate
