@@ -18,6 +18,7 @@
 #include <new>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "benchmark/benchmark.h"
 #include "gate/assess.h"
@@ -160,6 +161,53 @@ void BM_AssessInto_Alternating(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_AssessInto_Alternating)->Arg(0)->Arg(1)->MinTime(2.0);
+
+// A worker's stream: consecutive calls on different, realistic facts, so no
+// call repeats its predecessor's output. Arg 0: one route (socialtjänsten ->
+// Polisen about young people, the broker's route 1) with the subject's age
+// 13-25 (10:18a applies to under-21s, 10:20-22 to under-18s), none, one or
+// both judgements attested, and a new pseudonym each time; 39 distinct fact
+// sets. Arg 1: every third call is instead the tax-fraud request (two
+// categories, crime, claimed basis) with its penalty and prison-in-scale
+// varied: two routes interleaved. Figures are per call.
+std::vector<v1::Facts> StreamFacts(bool mixed) {
+  std::vector<v1::Facts> out;
+  for (int i = 0; i < 39; ++i) {
+    v1::Facts f = FactsFor(0);
+    f.mutable_subject()->set_age_years(13 + i % 13);
+    f.mutable_subject()->set_pseudonym(absl::StrCat("p:", 1000 + i));
+    const int attested = (i / 13) % 3;  // 2, 1 or 0 judgements attested
+    while (f.attestations_size() > attested) f.mutable_attestations()->RemoveLast();
+    out.push_back(std::move(f));
+    if (mixed && i % 2 == 1) {
+      v1::Facts t = FactsFor(1);
+      t.mutable_crime()->set_minimum_penalty_months(i % 3 == 0 ? 3 : i % 3 == 1 ? 6 : 24);
+      t.mutable_crime()->set_prison_in_scale(i % 5 != 0);
+      out.push_back(std::move(t));
+    }
+  }
+  return out;
+}
+
+// Arg 0/1 with one AssessmentBuffer; arg 2: the mixed stream through
+// RouteBuffers (one buffer per route).
+void BM_AssessInto_Stream(benchmark::State& state) {
+  const std::vector<v1::Facts> facts = StreamFacts(state.range(0) >= 1);
+  if (state.range(0) == 2) {
+    RouteBuffers out;
+    for (const v1::Facts& f : facts) {
+      if (!out.AssessInto(TheRulebook(), f, kDate).ok()) std::abort();  // warm-up
+    }
+    TimeCalls(state, [&](long i) { return out.AssessInto(TheRulebook(), facts[i % facts.size()], kDate).status(); });
+    return;
+  }
+  AssessmentBuffer out;
+  for (const v1::Facts& f : facts) {
+    if (!AssessInto(TheRulebook(), f, kDate, &out).ok()) std::abort();  // warm-up
+  }
+  TimeCalls(state, [&](long i) { return AssessInto(TheRulebook(), facts[i % facts.size()], kDate, &out); });
+}
+BENCHMARK(BM_AssessInto_Stream)->Arg(0)->Arg(1)->Arg(2)->MinTime(2.0);
 
 // A fresh Assessment per call (Assess returning StatusOr<Assessment>).
 void BM_Assess_Fresh(benchmark::State& state) {

@@ -9,8 +9,10 @@
 #include "google/protobuf/unknown_field_set.h"
 #include "absl/base/attributes.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "gate/compiled.h"
 
 namespace sluss::gate {
@@ -1020,6 +1022,33 @@ absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::
   out->instance_ = c.instance;
   out->valid_ = true;
   return absl::OkStatus();
+}
+
+RouteBuffers::RouteBuffers(size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {
+  slots_.reserve(capacity_);
+}
+RouteBuffers::~RouteBuffers() = default;
+
+absl::StatusOr<const v1::Assessment*> RouteBuffers::AssessInto(const Rulebook& rulebook, const v1::Facts& facts,
+                                                               absl::CivilDay date) {
+  uint64_t route = absl::HashOf(facts.discloser().agency_kind(), facts.recipient().agency_kind());
+  for (const std::string& category : facts.categories()) route = absl::HashOf(route, category);
+  Slot* slot = nullptr;
+  for (Slot& s : slots_) {
+    if (s.route == route) slot = &s;
+  }
+  if (slot == nullptr && slots_.size() < capacity_) {
+    slot = &slots_.emplace_back();
+    slot->buffer = std::make_unique<AssessmentBuffer>();
+  }
+  if (slot == nullptr) {  // full: reuse the least recently used route's buffer
+    slot = &*std::min_element(slots_.begin(), slots_.end(),
+                              [](const Slot& a, const Slot& b) { return a.last_used < b.last_used; });
+  }
+  SLUSS_RETURN_IF_ERROR(gate::AssessInto(rulebook, facts, date, slot->buffer.get()));
+  slot->route = route;
+  slot->last_used = ++calls_;
+  return &slot->buffer->assessment();
 }
 
 absl::StatusOr<v1::Assessment> Assess(const Rulebook& rulebook, const v1::Facts& facts,

@@ -34,6 +34,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -100,6 +101,38 @@ class AssessmentBuffer {
 // assessment of similar size. Errors as Assess.
 absl::Status AssessInto(const Rulebook& rulebook, const v1::Facts& facts, absl::CivilDay date,
                         AssessmentBuffer* out);
+
+// One AssessmentBuffer per route — the facts' discloser kind, recipient
+// kind and categories — for a worker that serves several routes in turn:
+// each call writes only what differs from the last assessment of the same
+// route, not of whatever route came before. The route only picks a buffer
+// (by a hash of it); every result is still the whole Assessment, the same
+// bytes as Assess. Holds at most `capacity` routes; the least recently used
+// one's buffer is reused for a new route.
+//
+// Thread-safety: one per thread, as AssessmentBuffer. Not copyable.
+class RouteBuffers {
+ public:
+  explicit RouteBuffers(size_t capacity = 8);
+  ~RouteBuffers();
+  RouteBuffers(const RouteBuffers&) = delete;
+  RouteBuffers& operator=(const RouteBuffers&) = delete;
+
+  // As AssessInto with the route's buffer; on success its Assessment, valid
+  // until the next call on this object. Errors as Assess (nothing changes).
+  absl::StatusOr<const v1::Assessment*> AssessInto(const Rulebook& rulebook, const v1::Facts& facts,
+                                                   absl::CivilDay date);
+
+ private:
+  struct Slot {
+    uint64_t route = 0;
+    uint64_t last_used = 0;
+    std::unique_ptr<AssessmentBuffer> buffer;
+  };
+  std::vector<Slot> slots_;
+  size_t capacity_;
+  uint64_t calls_ = 0;
+};
 
 }  // namespace sluss::gate
 

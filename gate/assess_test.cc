@@ -477,6 +477,41 @@ TEST(Determinism, BufferAcrossShapesEqualsFresh) {
   }
 }
 
+// RouteBuffers: routes interleaved, more of them than it holds, with the
+// facts varying within a route: every result is byte for byte Assess's, and
+// a failing call returns the error.
+TEST(Determinism, RouteBuffersEqualFresh) {
+  std::vector<v1::Facts> stream;
+  for (int i = 0; i < 12; ++i) {
+    v1::Facts young = ParseFacts(R"pb(discloser { agency_kind: "kommun_socialnamnd" }
+                                      recipient { agency_kind: "polismyndigheten" }
+                                      categories: "socialtjanst" purposes: "forebygga_brott"
+                                      attestations { provision: "10:18a" judgement: "konkret_risk" officer: "o1" motivation: "m" })pb");
+    young.mutable_subject()->set_age_years(15 + i);
+    stream.push_back(young);
+    v1::Facts fraud = ParseFacts(kFraud);
+    fraud.mutable_crime()->set_minimum_penalty_months(i % 2 == 0 ? 3 : 12);
+    stream.push_back(fraud);
+    if (i % 3 == 0) {
+      v1::Facts two = young;
+      two.add_categories("socialforsakring");
+      stream.push_back(two);
+    }
+  }
+  v1::Facts bad = ParseFacts(kFraud);
+  bad.add_categories("no_such_category");
+  RouteBuffers buffers(/*capacity=*/2);  // three routes: buffers are reused
+  for (const v1::Facts& f : stream) {
+    absl::StatusOr<v1::Assessment> fresh = Assess(Bundled(), f, Day("2026-03-01"));
+    ASSERT_TRUE(fresh.ok()) << fresh.status();
+    absl::StatusOr<const v1::Assessment*> got = buffers.AssessInto(Bundled(), f, Day("2026-03-01"));
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(Bytes(**got), Bytes(*fresh)) << f.ShortDebugString();
+    absl::StatusOr<const v1::Assessment*> failed = buffers.AssessInto(Bundled(), bad, Day("2026-03-01"));
+    EXPECT_EQ(failed.status().code(), absl::StatusCode::kInvalidArgument);
+  }
+}
+
 // A buffer used with another rulebook (also a new one that may sit where a
 // destroyed one was) does not keep the texts of the one it was used with.
 TEST(Determinism, BufferFollowsTheRulebook) {
