@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <filesystem>
 #include <utility>
@@ -23,6 +24,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
+#include "rocksdb/perf_level.h"
 #include "rocksdb/slice.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
@@ -40,7 +42,12 @@ constexpr char kIndexPrefix = 'i';
 constexpr char kPayloadPrefix = 'p';
 constexpr char kTimePrefix = 't';
 constexpr char kMetaPrefix = 'm';
-constexpr absl::string_view kFormatVersion = "sluss-diarium-v1";
+constexpr absl::string_view kFormatVersion = "sluss-diarium-v2";
+// An entry bundle is cut where it would exceed this many bytes (§2.1); it
+// always holds at least one entry.
+constexpr size_t kMaxBundleBytes = 65536;
+// Time rows: one per group and bucket of 2^20 µs (§2.4).
+constexpr int kTimeBucketShift = 20;
 // Hash runs never cross a multiple of this many node indices (§2.2).
 constexpr uint64_t kRunAlign = 256;
 // Values at least this large (payloads only: entries are at most 65,535
@@ -63,10 +70,39 @@ uint64_t GetBe64(const char* p) {
   return v;
 }
 
-std::string EntryKey(uint64_t index) {
+// The key of the entry bundle whose first entry is `first` (§2.1).
+std::string EntryKey(uint64_t first) {
   std::string k(1, kEntryPrefix);
-  PutBe64(&k, index);
+  PutBe64(&k, first);
   return k;
+}
+
+bool IsEntryKey(const rocksdb::Slice& k) { return k.size() == 9 && k[0] == kEntryPrefix; }
+
+// Calls fn(index, bytes) for each entry of the bundle (`first`, `bundle`)
+// in order until fn returns false; returns the number of entries visited.
+// kDataLoss naming the entry whose length runs past the bundle's end.
+template <typename Fn>
+absl::StatusOr<uint64_t> ForEachInBundle(uint64_t first, absl::string_view bundle, Fn fn) {
+  uint64_t index = first;
+  while (!bundle.empty()) {
+    if (bundle.size() < 2) {
+      return absl::DataLossError(
+          absl::StrCat("diarium: entry ", index, " is malformed (bundle at ", first, ")"));
+    }
+    const size_t len = (static_cast<size_t>(static_cast<unsigned char>(bundle[0])) << 8) |
+                       static_cast<unsigned char>(bundle[1]);
+    if (bundle.size() - 2 < len) {
+      return absl::DataLossError(absl::StrCat("diarium: entry ", index,
+                                              " is malformed (its length runs past the bundle at ",
+                                              first, ")"));
+    }
+    const bool more = fn(index, bundle.substr(2, len));
+    bundle.remove_prefix(2 + len);
+    ++index;
+    if (!more) break;
+  }
+  return index - first;
 }
 
 std::string HashRunKey(int level, uint64_t first) {
@@ -89,9 +125,10 @@ uint64_t TimeKey(absl::Time t) {
   return static_cast<uint64_t>(absl::ToUnixMicros(t)) ^ (uint64_t{1} << 63);
 }
 
-std::string TimeRowPrefix(absl::Time t) {
+std::string TimeRowKey(uint64_t bucket, uint64_t first) {
   std::string k(1, kTimePrefix);
-  PutBe64(&k, TimeKey(t));
+  PutBe64(&k, bucket);
+  PutBe64(&k, first);
   return k;
 }
 
@@ -285,7 +322,9 @@ absl::Status Diarium::Load() {
     SLUSS_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &b), "writing format"));
   } else {
     if (value != kFormatVersion) {
-      return absl::FailedPreconditionError(absl::StrCat("unknown format \"", value, "\""));
+      return absl::FailedPreconditionError(
+          absl::StrCat("the log has format \"", value, "\"; this build reads only \"",
+                       kFormatVersion, "\" (no migration; docs/DIARIUM.md §2)"));
     }
     SLUSS_RETURN_IF_ERROR(
         FromRocks(db_->Get(rocksdb::ReadOptions(), MetaKey("origin"), &value), "reading origin"));
@@ -295,7 +334,7 @@ absl::Status Diarium::Load() {
     }
   }
 
-  // Tree size: one past the last entry key.
+  // Tree size: one past the last entry of the last bundle.
   uint64_t size = 0;
   {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
@@ -303,8 +342,12 @@ absl::Status Diarium::Load() {
     last.append(8, '\xff');
     it->SeekForPrev(last);
     SLUSS_RETURN_IF_ERROR(FromRocks(it->status(), "finding the last entry"));
-    if (it->Valid() && it->key().size() == 9 && it->key()[0] == kEntryPrefix) {
-      size = GetBe64(it->key().data() + 1) + 1;
+    if (it->Valid() && IsEntryKey(it->key())) {
+      const uint64_t first = GetBe64(it->key().data() + 1);
+      SLUSS_ASSIGN_OR_RETURN(uint64_t count,
+                             ForEachInBundle(first, ToView(it->value()),
+                                             [](uint64_t, absl::string_view) { return true; }));
+      size = first + count;
     }
   }
   {
@@ -448,6 +491,10 @@ void Diarium::AppendAsync(std::string entry, IndexKeys keys, std::vector<Payload
 // this thread already builds and writes the next group.
 void Diarium::SequencerLoop() {
   pthread_setname_np(pthread_self(), "diarium-seq");
+  // RocksDB counts every key comparison in a thread-local perf context
+  // unless told not to (its default level is kEnableCount); from the shared
+  // library each count is a __tls_get_addr call (docs/PERFORMANCE.md).
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
   while (true) {
     std::vector<Request> group;
     {
@@ -499,34 +546,56 @@ void Diarium::WriteGroup(std::vector<Request> group) {
   const uint64_t n = frontier_.size();
   // Keys go into the batch in ascending order ('e' < 'h' < 'i' < 'p' < 't'): the
   // memtable's skiplist inserts a sorted run from a cached splice, several
-  // times cheaper than keys in arbitrary order.
+  // times cheaper than keys in arbitrary order. Rows are per group, not per
+  // entry (docs/DIARIUM.md §2): every key is a skiplist insert.
   rocksdb::WriteBatch batch;
   std::vector<Hash> leaves;
   leaves.reserve(group.size());
-  std::vector<std::string> index_rows;
-  std::vector<std::string> time_rows;
+  // Entry bundles (§2.1), written without copying the entries twice: the
+  // value is gathered from be16 length headers and the entries themselves.
+  std::vector<std::array<char, 2>> lengths(group.size());
+  std::vector<rocksdb::Slice> parts;
+  parts.reserve(2 * group.size());
+  uint64_t bundle_first = n;
+  size_t bundle_bytes = 0;
+  auto put_bundle = [&] {
+    if (parts.empty()) return;
+    const std::string key = EntryKey(bundle_first);
+    const rocksdb::Slice key_slice(key);
+    batch.Put(rocksdb::SliceParts(&key_slice, 1),
+              rocksdb::SliceParts(parts.data(), static_cast<int>(parts.size())));
+    parts.clear();
+    bundle_bytes = 0;
+  };
+  // (kind, value) prefix and index, for the posting rows; (time key, index)
+  // for the time rows (§2.4).
+  std::vector<std::pair<std::string, uint64_t>> postings;
+  std::vector<std::pair<uint64_t, uint64_t>> times;
   std::vector<std::pair<std::string, const std::string*>> payload_rows;
   for (size_t i = 0; i < group.size(); ++i) {
     const Request& r = group[i];
     const uint64_t index = n + i;
     const IndexKeys& keys = r.keys();
-    batch.Put(EntryKey(index), ToSlice(r.entry()));
-    auto add_index = [&](IndexKind kind, absl::string_view v) {
-      std::string key = IndexPrefix(kind, v);
-      PutBe64(&key, index);
-      index_rows.push_back(std::move(key));
-    };
-    if (!keys.case_id.empty()) add_index(IndexKind::kCase, keys.case_id);
-    for (const auto& a : keys.agency_ids) add_index(IndexKind::kAgency, a);
-    for (const auto& p : keys.subject_pseudonyms) add_index(IndexKind::kSubject, p);
-    if (keys.time.has_value()) {
-      std::string key = TimeRowPrefix(*keys.time);
-      PutBe64(&key, index);
-      time_rows.push_back(std::move(key));
+    const absl::string_view entry = r.entry();
+    if (!parts.empty() && bundle_bytes + 2 + entry.size() > kMaxBundleBytes) {
+      put_bundle();
+      bundle_first = index;
     }
+    lengths[i] = {static_cast<char>((entry.size() >> 8) & 0xff),
+                  static_cast<char>(entry.size() & 0xff)};
+    parts.emplace_back(lengths[i].data(), 2);
+    parts.emplace_back(ToSlice(entry));
+    bundle_bytes += 2 + entry.size();
+    if (!keys.case_id.empty()) postings.emplace_back(IndexPrefix(IndexKind::kCase, keys.case_id), index);
+    for (const auto& a : keys.agency_ids) postings.emplace_back(IndexPrefix(IndexKind::kAgency, a), index);
+    for (const auto& p : keys.subject_pseudonyms) {
+      postings.emplace_back(IndexPrefix(IndexKind::kSubject, p), index);
+    }
+    if (keys.time.has_value()) times.emplace_back(TimeKey(*keys.time), index);
     for (const Payload& p : r.payloads) payload_rows.emplace_back(PayloadKey(p.digest), &p.bytes);
     leaves.push_back(r.leaf);
   }
+  put_bundle();
   Frontier next = frontier_;
   next.Append(leaves, [&](int level, uint64_t first, absl::Span<const Hash> run) {
     // Cut at multiples of kRunAlign, so a lookup reads at most 8 KiB
@@ -540,12 +609,34 @@ void Diarium::WriteGroup(std::vector<Request> group) {
       first += take;
     }
   });
-  std::sort(index_rows.begin(), index_rows.end());
-  for (const std::string& k : index_rows) batch.Put(k, rocksdb::Slice());
+  // One posting row per distinct (kind, value): sorted by prefix, then by
+  // index (ascending already within a prefix).
+  std::sort(postings.begin(), postings.end());
+  for (size_t i = 0; i < postings.size();) {
+    size_t j = i;
+    std::string value;
+    while (j < postings.size() && postings[j].first == postings[i].first) {
+      PutBe64(&value, postings[j].second);
+      ++j;
+    }
+    std::string key = std::move(postings[i].first);
+    PutBe64(&key, postings[i].second);
+    batch.Put(key, value);
+    i = j;
+  }
   std::sort(payload_rows.begin(), payload_rows.end());
   for (const auto& [k, v] : payload_rows) batch.Put(k, ToSlice(*v));
-  std::sort(time_rows.begin(), time_rows.end());
-  for (const std::string& k : time_rows) batch.Put(k, rocksdb::Slice());
+  // One time row per bucket (in practice one per group).
+  std::sort(times.begin(), times.end());
+  for (size_t i = 0; i < times.size();) {
+    const uint64_t bucket = times[i].first >> kTimeBucketShift;
+    std::string value;
+    for (; i < times.size() && (times[i].first >> kTimeBucketShift) == bucket; ++i) {
+      PutBe64(&value, times[i].first);
+      PutBe64(&value, times[i].second);
+    }
+    batch.Put(TimeRowKey(bucket, n), value);
+  }
   // Written to the WAL (one atomic record) but not synced: invisible to our
   // readers, which never look past the durable size_.
   const rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
@@ -756,10 +847,15 @@ absl::Status Diarium::CheckReadable(uint64_t end, uint64_t tree_size) const {
 
 absl::StatusOr<std::string> Diarium::Get(uint64_t index) const {
   SLUSS_RETURN_IF_ERROR(CheckReadable(index + 1, size()));
-  std::string value;
-  SLUSS_RETURN_IF_ERROR(FromRocks(db_->Get(rocksdb::ReadOptions(), EntryKey(index), &value),
-                                  absl::StrCat("diarium: reading entry ", index)));
-  return value;
+  std::string out;
+  bool found = false;
+  SLUSS_RETURN_IF_ERROR(ReadRange(index, index + 1, [&](uint64_t, absl::string_view bytes) {
+    out.assign(bytes.data(), bytes.size());
+    found = true;
+    return false;
+  }));
+  if (!found) return absl::DataLossError(absl::StrCat("diarium: entry ", index, " is missing"));
+  return out;
 }
 
 absl::StatusOr<std::string> Diarium::GetPayload(absl::string_view digest) const {
@@ -790,17 +886,31 @@ absl::Status Diarium::ReadRange(uint64_t begin, uint64_t end,
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper_slice;
-  ro.fill_cache = false;
+  ro.fill_cache = end - begin == 1;  // point reads (Get) only: keep the cache for them
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  // The bundle holding `begin` is the one with the largest first <= begin
+  // (§2.1); bundles after it follow without gaps.
+  it->SeekForPrev(EntryKey(begin));
+  if (!it->Valid() || !IsEntryKey(it->key())) it->Seek(EntryKey(begin));
   uint64_t expected = begin;
-  for (it->Seek(EntryKey(begin)); it->Valid(); it->Next()) {
-    const uint64_t index = GetBe64(it->key().data() + 1);
-    if (index != expected) {
-      return absl::DataLossError(absl::StrCat("diarium: entry ", expected, " is missing"));
-    }
-    ++expected;
-    if (!fn(index, ToView(it->value()))) return absl::OkStatus();
+  bool stopped = false;
+  for (; it->Valid() && !stopped && expected < end; it->Next()) {
+    if (!IsEntryKey(it->key())) break;
+    const uint64_t first = GetBe64(it->key().data() + 1);
+    if (first > expected) break;  // a gap: `expected` is missing
+    absl::Status read = absl::OkStatus();
+    SLUSS_ASSIGN_OR_RETURN(
+        uint64_t count,
+        ForEachInBundle(first, ToView(it->value()), [&](uint64_t index, absl::string_view bytes) {
+          if (index < expected) return true;
+          if (index != expected || index >= end) return false;
+          ++expected;
+          if (!fn(index, bytes)) stopped = true;
+          return !stopped && expected < end;
+        }));
+    (void)count;
   }
+  if (stopped) return absl::OkStatus();
   SLUSS_RETURN_IF_ERROR(FromRocks(it->status(), absl::StrCat("diarium: reading entry ", expected)));
   if (expected != end) {
     return absl::DataLossError(absl::StrCat("diarium: entry ", expected, " is missing"));
@@ -816,12 +926,23 @@ absl::StatusOr<std::vector<uint64_t>> Diarium::Find(IndexKind kind, absl::string
   PutBe64(&start, from_index);
   std::vector<uint64_t> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(start); it->Valid() && out.size() < limit; it->Next()) {
-    const absl::string_view k = ToView(it->key());
-    if (k.size() != prefix.size() + 8 || !absl::StartsWith(k, prefix)) break;
-    const uint64_t index = GetBe64(k.data() + prefix.size());
-    if (index >= tree_size) break;
-    out.push_back(index);
+  auto is_row = [&](const rocksdb::Slice& k) {
+    return k.size() == prefix.size() + 8 && absl::StartsWith(ToView(k), prefix);
+  };
+  // The posting row holding indices >= from_index may start before it (§2.4).
+  it->SeekForPrev(start);
+  if (!it->Valid() || !is_row(it->key())) it->Seek(start);
+  for (; it->Valid() && out.size() < limit && is_row(it->key()); it->Next()) {
+    const uint64_t first = GetBe64(it->key().data() + prefix.size());
+    const rocksdb::Slice v = it->value();
+    if (v.size() == 0 || v.size() % 8 != 0 || GetBe64(v.data()) != first) {
+      return absl::DataLossError(absl::StrCat("diarium: index row at ", first, " is malformed"));
+    }
+    for (size_t off = 0; off < v.size() && out.size() < limit; off += 8) {
+      const uint64_t index = GetBe64(v.data() + off);
+      if (index >= tree_size) return out;
+      if (index >= from_index) out.push_back(index);
+    }
   }
   SLUSS_RETURN_IF_ERROR(FromRocks(it->status(), "diarium: reading index"));
   return out;
@@ -830,16 +951,45 @@ absl::StatusOr<std::vector<uint64_t>> Diarium::Find(IndexKind kind, absl::string
 absl::StatusOr<std::vector<uint64_t>> Diarium::FindByTime(absl::Time from, absl::Time to,
                                                           size_t limit) const {
   const uint64_t tree_size = size();
-  const std::string end = TimeRowPrefix(to);
   std::vector<uint64_t> out;
+  if (from >= to || limit == 0) return out;
+  const uint64_t lo = TimeKey(from), hi = TimeKey(to);  // [lo, hi)
+  const uint64_t last_bucket = (hi - 1) >> kTimeBucketShift;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(TimeRowPrefix(from)); it->Valid() && out.size() < limit; it->Next()) {
-    const absl::string_view k = ToView(it->key());
-    if (k.size() != 17 || k[0] != kTimePrefix || k.substr(0, 9) >= end) break;
-    const uint64_t index = GetBe64(k.data() + 9);
-    if (index < tree_size) out.push_back(index);
+  // Each bucket's pairs, sorted (rows of one bucket come from several
+  // groups, each sorted), are complete before the next bucket starts.
+  std::vector<std::pair<uint64_t, uint64_t>> pairs;
+  uint64_t bucket = lo >> kTimeBucketShift;
+  auto flush = [&] {
+    std::sort(pairs.begin(), pairs.end());
+    for (const auto& p : pairs) {
+      if (out.size() == limit) break;
+      out.push_back(p.second);
+    }
+    pairs.clear();
+  };
+  for (it->Seek(TimeRowKey(bucket, 0)); it->Valid() && out.size() < limit; it->Next()) {
+    const rocksdb::Slice k = it->key();
+    if (k.size() != 17 || k[0] != kTimePrefix) break;
+    const uint64_t row_bucket = GetBe64(k.data() + 1);
+    if (row_bucket > last_bucket) break;
+    if (row_bucket != bucket) {
+      flush();
+      bucket = row_bucket;
+    }
+    const rocksdb::Slice v = it->value();
+    if (v.size() == 0 || v.size() % 16 != 0) {
+      return absl::DataLossError(absl::StrCat("diarium: time row at ", GetBe64(k.data() + 9),
+                                              " is malformed"));
+    }
+    for (size_t off = 0; off < v.size(); off += 16) {
+      const uint64_t t = GetBe64(v.data() + off);
+      const uint64_t index = GetBe64(v.data() + off + 8);
+      if (t >= lo && t < hi && index < tree_size) pairs.emplace_back(t, index);
+    }
   }
   SLUSS_RETURN_IF_ERROR(FromRocks(it->status(), "diarium: reading time index"));
+  flush();
   return out;
 }
 

@@ -2,6 +2,7 @@
 // reads, indexes, checkpoints, proofs, reopen, export, tamper detection.
 #include "storage/diarium.h"
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <set>
@@ -104,6 +105,97 @@ TEST(DiariumTest, AppendReadAndIndexes) {
   IndexKeys big;
   big.case_id = std::string(70000, 'c');
   EXPECT_EQ(d->Append("x", big).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// A group writes one entry bundle (cut at 64 KiB), one posting row per
+// index value and one time row per time bucket (docs/DIARIUM.md §2.1, §2.4):
+// reads and lookups must still see each entry on its own, from the memtable,
+// after compaction and after reopening.
+TEST(DiariumTest, GroupRowsReadBackPerEntry) {
+  ScratchDir dir("db");
+  auto d = MustOpen(TestOptions(), dir.path());
+  constexpr int kN = 300;
+  const absl::Time t0 = absl::FromUnixSeconds(1700000000);
+  auto entry = [](int i) {
+    return std::string(i % 50 == 7 ? 30000 : 10 + i % 13, static_cast<char>('a' + i % 26)) +
+           absl::StrCat(i);
+  };
+  // A permutation of 0 .. 2.99 s: times out of index order, over 3 buckets.
+  auto time = [&](int i) { return t0 + absl::Milliseconds((i * 37) % kN * 10); };
+  absl::Mutex mu;
+  int acked = 0;
+  for (int i = 0; i < kN; ++i) {
+    IndexKeys k;
+    k.case_id = absl::StrCat("case-", i % 7);
+    if (i % 4 == 0) k.subject_pseudonyms = {"pseudo"};
+    k.time = time(i);
+    d->AppendAsync(entry(i), std::move(k), [&](absl::StatusOr<uint64_t> r) {
+      ASSERT_TRUE(r.ok()) << r.status();
+      absl::MutexLock l(&mu);
+      ++acked;
+    });
+  }
+  {
+    auto done = [&] { return acked == kN; };
+    absl::MutexLock l(&mu);
+    mu.Await(absl::Condition(&done));
+  }
+  auto check = [&](Diarium& log) {
+    ASSERT_EQ(log.size(), uint64_t{kN});
+    for (int i = 0; i < kN; ++i) ASSERT_EQ(*log.Get(i), entry(i)) << i;
+    std::vector<uint64_t> seen;
+    ASSERT_TRUE(log.ReadRange(5, 290, [&](uint64_t i, absl::string_view e) {
+                     EXPECT_EQ(e, entry(static_cast<int>(i)));
+                     seen.push_back(i);
+                     return true;
+                   }).ok());
+    ASSERT_EQ(seen.size(), 285u);
+    EXPECT_EQ(seen.front(), 5u);
+    EXPECT_EQ(seen.back(), 289u);
+    std::vector<uint64_t> want;
+    for (int i = 100; i < kN; ++i) {
+      if (i % 7 == 3) want.push_back(i);
+    }
+    EXPECT_EQ(*log.Find(IndexKind::kCase, "case-3", 100), want);
+    want.resize(5);
+    EXPECT_EQ(*log.Find(IndexKind::kCase, "case-3", 100, 5), want);
+    EXPECT_EQ(log.Find(IndexKind::kSubject, "pseudo")->size(), size_t{kN / 4});
+    const absl::Time from = t0 + absl::Milliseconds(500), to = t0 + absl::Milliseconds(2500);
+    std::vector<std::pair<absl::Time, uint64_t>> by_time;
+    for (int i = 0; i < kN; ++i) {
+      if (time(i) >= from && time(i) < to) by_time.emplace_back(time(i), i);
+    }
+    std::sort(by_time.begin(), by_time.end());
+    want.clear();
+    for (const auto& [t, i] : by_time) want.push_back(i);
+    EXPECT_EQ(*log.FindByTime(from, to), want);
+    want.resize(10);
+    EXPECT_EQ(*log.FindByTime(from, to, 10), want);
+  };
+  check(*d);
+  ASSERT_TRUE(d->Compact().ok());
+  check(*d);
+  d.reset();
+  d = MustOpen(TestOptions(), dir.path());
+  check(*d);
+  EXPECT_TRUE(d->Verify().ok());
+}
+
+TEST(DiariumTest, OpenRefusesAnotherFormat) {
+  ScratchDir dir("db");
+  {
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    ASSERT_TRUE(rocksdb::DB::Open(o, dir.path(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "mformat", "sluss-diarium-v1").ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  absl::Status s = Diarium::Open(TestOptions(), dir.path()).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("format \"sluss-diarium-v1\""));
+  EXPECT_THAT(s.message(), HasSubstr("\"sluss-diarium-v2\""));
 }
 
 TEST(DiariumTest, ConcurrentAppendsAreDenseAndShareSyncs) {
@@ -355,10 +447,27 @@ void TamperEntry(const std::string& path, uint64_t index, bool also_leaf_hash) {
   rocksdb::Options o;
   ASSERT_TRUE(rocksdb::DB::Open(o, path, &raw).ok());
   std::unique_ptr<rocksdb::DB> db(raw);
-  std::string v;
-  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), testing::RawEntryKey(index), &v).ok());
-  v[v.size() / 2] ^= 0x01;
-  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), testing::RawEntryKey(index), v).ok());
+  // Find the bundle holding `index` (the last one starting at or before it,
+  // docs/DIARIUM.md §2.1) and the entry's bytes inside it.
+  std::unique_ptr<rocksdb::Iterator> bundles(db->NewIterator(rocksdb::ReadOptions()));
+  bundles->SeekForPrev(testing::RawEntryKey(index));
+  ASSERT_TRUE(bundles->Valid());
+  const std::string key = bundles->key().ToString();
+  std::string bundle = bundles->value().ToString();
+  bundles.reset();
+  ASSERT_EQ(key[0], 'e');
+  uint64_t at = 0;
+  for (int i = 0; i < 8; ++i) at = (at << 8) | static_cast<unsigned char>(key[1 + i]);
+  size_t offset = 0, len = 0;
+  for (;; ++at) {
+    ASSERT_LE(offset + 2, bundle.size());
+    len = static_cast<unsigned char>(bundle[offset]) * 256 + static_cast<unsigned char>(bundle[offset + 1]);
+    if (at == index) break;
+    offset += 2 + len;
+  }
+  bundle[offset + 2 + len / 2] ^= 0x01;
+  const std::string v = bundle.substr(offset + 2, len);
+  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, bundle).ok());
   if (also_leaf_hash) {
     // Rewrite the leaf hash too: find the level-0 run holding `index`.
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));

@@ -52,10 +52,11 @@ class ScratchDir {
   std::string path_;
 };
 
-// RocksDB key of entry `index` (docs/DIARIUM.md §2), for tampering tests.
-inline std::string RawEntryKey(uint64_t index) {
+// RocksDB key of the entry bundle starting at entry `first`
+// (docs/DIARIUM.md §2.1), for tampering tests.
+inline std::string RawEntryKey(uint64_t first) {
   std::string k(1, 'e');
-  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((index >> (8 * i)) & 0xff));
+  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((first >> (8 * i)) & 0xff));
   return k;
 }
 
