@@ -23,6 +23,7 @@
 #include "crypto/hash.h"
 #include "rocksdb/db.h"
 #include "rocksdb/iterator.h"
+#include "rocksdb/memtablerep.h"
 #include "rocksdb/options.h"
 #include "rocksdb/perf_level.h"
 #include "rocksdb/slice.h"
@@ -48,6 +49,11 @@ constexpr absl::string_view kFormatVersion = "sluss-diarium-v2";
 constexpr size_t kMaxBundleBytes = 65536;
 // Time rows: one per group and bucket of 2^20 µs (§2.4).
 constexpr int kTimeBucketShift = 20;
+// Posting and time rows live in their own column family (§2): only the
+// sequencer inserts into it and only Find/FindByTime read it, so its
+// memtable is an unsorted vector (sorted when read or flushed), kept small.
+constexpr char kIndexFamily[] = "index";
+constexpr size_t kIndexWriteBufferBytes = size_t{8} << 20;
 // Hash runs never cross a multiple of this many node indices (§2.2).
 constexpr uint64_t kRunAlign = 256;
 // Values at least this large (payloads only: entries are at most 65,535
@@ -291,15 +297,30 @@ absl::StatusOr<std::unique_ptr<Diarium>> Diarium::Open(const DiariumOptions& opt
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   ropts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // The index family's vector memtable takes no concurrent inserts; the
+  // diarium has a single writer anyway.
+  ropts.allow_concurrent_memtable_write = false;
+  ropts.create_missing_column_families = true;
+  rocksdb::ColumnFamilyOptions index_opts(ropts);
+  index_opts.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
+  index_opts.memtable_insert_with_hint_prefix_extractor = nullptr;
+  index_opts.enable_blob_files = false;
+  index_opts.write_buffer_size = kIndexWriteBufferBytes;
+  const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(ropts)},
+      {kIndexFamily, index_opts}};
 
   const std::string dir(path);
   if (!options.create_if_missing && !std::filesystem::exists(dir + "/CURRENT")) {
     return absl::NotFoundError(absl::StrCat("diarium: no log at ", dir));
   }
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(ropts, dir, &raw);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(ropts), dir, families, &handles, &raw);
   if (!s.ok()) return FromRocks(s, absl::StrCat("diarium: opening ", dir));
   std::unique_ptr<Diarium> d(new Diarium(options, dir, std::unique_ptr<rocksdb::DB>(raw)));
+  d->default_cf_ = handles[0];
+  d->index_cf_ = handles[1];
   SLUSS_RETURN_IF_ERROR(Annotate(d->Load(), absl::StrCat("diarium: opening ", dir)));
   d->sequencer_ = std::thread([p = d.get()] { p->SequencerLoop(); });
   d->syncer_ = std::thread([p = d.get()] { p->SyncerLoop(); });
@@ -409,7 +430,9 @@ Diarium::~Diarium() {
     poisoned = !poison_.ok();
   }
   // A clean close flushes the memtable, so the next Open replays no WAL.
-  if (!poisoned) db_->Flush(rocksdb::FlushOptions()).PermitUncheckedError();
+  if (!poisoned) db_->Flush(rocksdb::FlushOptions(), {default_cf_, index_cf_}).PermitUncheckedError();
+  db_->DestroyColumnFamilyHandle(index_cf_).PermitUncheckedError();
+  db_->DestroyColumnFamilyHandle(default_cf_).PermitUncheckedError();
   db_->Close().PermitUncheckedError();
 }
 
@@ -620,8 +643,8 @@ void Diarium::WriteGroup(std::vector<Request> group) {
       ++j;
     }
     std::string key = std::move(postings[i].first);
-    PutBe64(&key, postings[i].second);
-    batch.Put(key, value);
+    PutBe64(&key, postings[j - 1].second);  // keyed by its last index
+    batch.Put(index_cf_, key, value);
     i = j;
   }
   std::sort(payload_rows.begin(), payload_rows.end());
@@ -635,7 +658,7 @@ void Diarium::WriteGroup(std::vector<Request> group) {
       PutBe64(&value, times[i].first);
       PutBe64(&value, times[i].second);
     }
-    batch.Put(TimeRowKey(bucket, n), value);
+    batch.Put(index_cf_, TimeRowKey(bucket, n), value);
   }
   // Written to the WAL (one atomic record) but not synced: invisible to our
   // readers, which never look past the durable size_.
@@ -728,8 +751,11 @@ void Diarium::SyncGroups(std::vector<PendingGroup>& groups) {
     absl::MutexLock l(&mu_);
     status = poison_;
   }
+  absl::Duration took;
   if (status.ok()) {
+    const absl::Time t0 = absl::Now();
     const rocksdb::Status s = db_->SyncWAL();
+    took = absl::Now() - t0;
     if (!s.ok()) {
       status = FromRocks(s, absl::StrCat("diarium: syncing entries ",
                                          groups.front().after.size() - groups.front().requests.size(),
@@ -753,6 +779,7 @@ void Diarium::SyncGroups(std::vector<PendingGroup>& groups) {
       stats_.max_group = std::max<uint64_t>(stats_.max_group, g.requests.size());
     }
     stats_.syncs++;
+    stats_.sync_time += took;
   }
   for (PendingGroup& g : groups) {
     const uint64_t first = g.after.size() - g.requests.size();
@@ -925,18 +952,17 @@ absl::StatusOr<std::vector<uint64_t>> Diarium::Find(IndexKind kind, absl::string
   std::string start = prefix;
   PutBe64(&start, from_index);
   std::vector<uint64_t> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_cf_));
   auto is_row = [&](const rocksdb::Slice& k) {
     return k.size() == prefix.size() + 8 && absl::StartsWith(ToView(k), prefix);
   };
-  // The posting row holding indices >= from_index may start before it (§2.4).
-  it->SeekForPrev(start);
-  if (!it->Valid() || !is_row(it->key())) it->Seek(start);
-  for (; it->Valid() && out.size() < limit && is_row(it->key()); it->Next()) {
-    const uint64_t first = GetBe64(it->key().data() + prefix.size());
+  // Rows are keyed by their last index (§2.4): the first row at or after
+  // `start` is the first that holds an index >= from_index.
+  for (it->Seek(start); it->Valid() && out.size() < limit && is_row(it->key()); it->Next()) {
+    const uint64_t last = GetBe64(it->key().data() + prefix.size());
     const rocksdb::Slice v = it->value();
-    if (v.size() == 0 || v.size() % 8 != 0 || GetBe64(v.data()) != first) {
-      return absl::DataLossError(absl::StrCat("diarium: index row at ", first, " is malformed"));
+    if (v.size() == 0 || v.size() % 8 != 0 || GetBe64(v.data() + v.size() - 8) != last) {
+      return absl::DataLossError(absl::StrCat("diarium: index row at ", last, " is malformed"));
     }
     for (size_t off = 0; off < v.size() && out.size() < limit; off += 8) {
       const uint64_t index = GetBe64(v.data() + off);
@@ -955,7 +981,7 @@ absl::StatusOr<std::vector<uint64_t>> Diarium::FindByTime(absl::Time from, absl:
   if (from >= to || limit == 0) return out;
   const uint64_t lo = TimeKey(from), hi = TimeKey(to);  // [lo, hi)
   const uint64_t last_bucket = (hi - 1) >> kTimeBucketShift;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_cf_));
   // Each bucket's pairs, sorted (rows of one bucket come from several
   // groups, each sorted), are complete before the next bucket starts.
   std::vector<std::pair<uint64_t, uint64_t>> pairs;
@@ -1276,10 +1302,14 @@ absl::Status Diarium::Verify() const {
 }
 
 absl::Status Diarium::Compact() {
-  SLUSS_RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions()), "diarium: flushing"));
+  SLUSS_RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions(), {default_cf_, index_cf_}),
+                                  "diarium: flushing"));
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  return FromRocks(db_->CompactRange(co, nullptr, nullptr), "diarium: compacting");
+  SLUSS_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, default_cf_, nullptr, nullptr),
+                                  "diarium: compacting"));
+  return FromRocks(db_->CompactRange(co, index_cf_, nullptr, nullptr),
+                   "diarium: compacting the index");
 }
 
 absl::StatusOr<uint64_t> Diarium::DiskUsage() const {

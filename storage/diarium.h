@@ -49,6 +49,7 @@
 #include "storage/merkle.h"
 
 namespace rocksdb {
+class ColumnFamilyHandle;
 class DB;
 class Env;
 class Iterator;
@@ -123,6 +124,7 @@ struct DiariumStats {
   uint64_t entries = 0;      // entries appended
   uint64_t max_group = 0;    // largest group, in entries
   uint64_t checkpoints = 0;  // checkpoints signed
+  absl::Duration sync_time;  // total time in WAL syncs (the syncer's SyncWAL calls)
 };
 
 class Diarium {
@@ -260,6 +262,10 @@ class Diarium {
   const std::string path_;
   Clock* const clock_;
   std::unique_ptr<rocksdb::DB> db_;
+  // Set by Open; destroyed before db_ closes. default: entries, hash runs,
+  // payloads, metadata; index: posting and time rows (docs/DIARIUM.md §2).
+  rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* index_cf_ = nullptr;
 
   mutable absl::Mutex mu_;
   absl::CondVar work_cv_;                 // sequencer: queue, room, shutdown

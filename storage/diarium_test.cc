@@ -445,7 +445,12 @@ TEST(TilesTest, PathEncoding) {
 void TamperEntry(const std::string& path, uint64_t index, bool also_leaf_hash) {
   rocksdb::DB* raw = nullptr;
   rocksdb::Options o;
-  ASSERT_TRUE(rocksdb::DB::Open(o, path, &raw).ok());
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(o, path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  ASSERT_TRUE(rocksdb::DB::Open(o, path, families, &handles, &raw).ok());
   std::unique_ptr<rocksdb::DB> db(raw);
   // Find the bundle holding `index` (the last one starting at or before it,
   // docs/DIARIUM.md §2.1) and the entry's bytes inside it.
@@ -480,6 +485,7 @@ void TamperEntry(const std::string& path, uint64_t index, bool also_leaf_hash) {
     run.replace((index - first) * 32, 32, std::string(crypto::AsStringView(leaf)));
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), it->key(), run).ok());
   }
+  for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
   ASSERT_TRUE(db->Close().ok());
 }
 
