@@ -4,8 +4,9 @@
 // but with a dedicated leader): appenders queue requests and wait; the
 // sequencer takes everything queued and writes one WriteBatch (entries, tree
 // hash runs, index rows) to the WAL without syncing. The syncer thread syncs
-// every group written so far at once, acknowledges them, and signs a
-// checkpoint if the interval allows (docs/DIARIUM.md §1).
+// every group written so far at once and hands them to the publisher
+// thread, which acknowledges them and signs a checkpoint if the interval
+// allows, while the next sync already runs (docs/DIARIUM.md §1).
 #include "storage/diarium.h"
 
 #include <pthread.h>
@@ -324,6 +325,7 @@ absl::StatusOr<std::unique_ptr<Diarium>> Diarium::Open(const DiariumOptions& opt
   SLUSS_RETURN_IF_ERROR(Annotate(d->Load(), absl::StrCat("diarium: opening ", dir)));
   d->sequencer_ = std::thread([p = d.get()] { p->SequencerLoop(); });
   d->syncer_ = std::thread([p = d.get()] { p->SyncerLoop(); });
+  d->publisher_ = std::thread([p = d.get()] { p->PublisherLoop(); });
   d->warmer_ = std::thread([p = d.get(), n = d->size()] { p->WarmNodeCache(n); });
   return d;
 }
@@ -424,6 +426,7 @@ Diarium::~Diarium() {
   if (warmer_.joinable()) warmer_.join();
   if (sequencer_.joinable()) sequencer_.join();
   if (syncer_.joinable()) syncer_.join();
+  if (publisher_.joinable()) publisher_.join();
   bool poisoned;
   {
     absl::MutexLock l(&mu_);
@@ -679,28 +682,19 @@ void Diarium::WriteGroup(std::vector<Request> group) {
 }
 
 // Stage 2: one WAL sync covers every group written so far (group commit
-// across groups); then acknowledge them in index order, and sign a
-// checkpoint for the durable tree when the interval allows.
+// across groups). The syncer only syncs: it hands the synced groups to the
+// publisher and starts the next sync at once, so syncs run back to back
+// while the publisher wakes the appenders and signs checkpoints.
 void Diarium::SyncerLoop() {
   pthread_setname_np(pthread_self(), "diarium-sync");
-  size_t last_acked = 0;                     // entries acknowledged by the last sync
+  size_t last_acked = 0;                     // entries covered by the last sync
   absl::Duration last_sync_took;             // how long that sync took
   while (true) {
     std::vector<PendingGroup> groups;
     bool done = false;
     {
       absl::MutexLock l(&mu_);
-      while (pending_.empty() && !sequencer_done_) {
-        if (durable_.size() > signed_.size && poison_.ok()) {
-          const absl::Duration wait =
-              last_signed_at_ + options_.checkpoint_interval - clock_->Now();
-          if (wait <= absl::ZeroDuration()) break;
-          // Re-read the (injected) clock at least every 20 ms of real time.
-          sync_cv_.WaitWithTimeout(&mu_, std::min(wait, absl::Milliseconds(20)));
-        } else {
-          sync_cv_.Wait(&mu_);
-        }
-      }
+      while (pending_.empty() && !sequencer_done_) sync_cv_.Wait(&mu_);
       // Gather: appenders acknowledged by the last sync usually append again
       // at once. Give them (at most as long as a sync takes) to be written,
       // so they share the next sync instead of waiting for the one after.
@@ -726,11 +720,69 @@ void Diarium::SyncerLoop() {
     }
     if (!groups.empty()) {
       const absl::Time t0 = absl::Now();
-      SyncGroups(groups);
+      absl::Status status = SyncGroups(groups);
       last_sync_took = absl::Now() - t0;
       last_acked = 0;
       for (const PendingGroup& g : groups) last_acked += g.requests.size();
+      absl::MutexLock l(&mu_);
+      if (status.ok()) {
+        stats_.syncs++;
+        stats_.sync_time += last_sync_took;
+      }
+      synced_.push_back(SyncedGroups{std::move(groups), std::move(status)});
+      publish_cv_.Signal();
     }
+    if (done) {
+      absl::MutexLock l(&mu_);
+      syncer_done_ = true;
+      publish_cv_.Signal();
+      return;
+    }
+  }
+}
+
+absl::Status Diarium::SyncGroups(const std::vector<PendingGroup>& groups) {
+  absl::Status status;
+  {
+    absl::MutexLock l(&mu_);
+    status = poison_;
+  }
+  if (!status.ok()) return status;
+  const rocksdb::Status s = db_->SyncWAL();
+  if (s.ok()) return absl::OkStatus();
+  status = FromRocks(s, absl::StrCat("diarium: syncing entries ",
+                                     groups.front().after.size() - groups.front().requests.size(),
+                                     "..", groups.back().after.size() - 1));
+  Poison(status);
+  return status;
+}
+
+// Stage 3: acknowledge synced groups in index order (or fail them with the
+// sync's error), publish the durable size, and sign a checkpoint for the
+// durable tree when the interval allows — also when idle, so the last
+// entries of a burst are covered within about checkpoint_interval.
+void Diarium::PublisherLoop() {
+  pthread_setname_np(pthread_self(), "diarium-publish");
+  while (true) {
+    std::vector<SyncedGroups> batch;
+    bool done = false;
+    {
+      absl::MutexLock l(&mu_);
+      while (synced_.empty() && !syncer_done_) {
+        if (durable_.size() > signed_.size && poison_.ok()) {
+          const absl::Duration wait =
+              last_signed_at_ + options_.checkpoint_interval - clock_->Now();
+          if (wait <= absl::ZeroDuration()) break;
+          // Re-read the (injected) clock at least every 20 ms of real time.
+          publish_cv_.WaitWithTimeout(&mu_, std::min(wait, absl::Milliseconds(20)));
+        } else {
+          publish_cv_.Wait(&mu_);
+        }
+      }
+      batch.swap(synced_);
+      done = syncer_done_;  // the syncer adds nothing after setting it
+    }
+    for (SyncedGroups& synced : batch) Acknowledge(synced);
     if (done) {
       // Final checkpoint for whatever is durable and uncovered.
       absl::Status poisoned;
@@ -745,27 +797,11 @@ void Diarium::SyncerLoop() {
   }
 }
 
-void Diarium::SyncGroups(std::vector<PendingGroup>& groups) {
-  absl::Status status;
-  {
-    absl::MutexLock l(&mu_);
-    status = poison_;
-  }
-  absl::Duration took;
-  if (status.ok()) {
-    const absl::Time t0 = absl::Now();
-    const rocksdb::Status s = db_->SyncWAL();
-    took = absl::Now() - t0;
-    if (!s.ok()) {
-      status = FromRocks(s, absl::StrCat("diarium: syncing entries ",
-                                         groups.front().after.size() - groups.front().requests.size(),
-                                         "..", groups.back().after.size() - 1));
-      Poison(status);
-    }
-  }
-  if (!status.ok()) {
+void Diarium::Acknowledge(SyncedGroups& synced) {
+  std::vector<PendingGroup>& groups = synced.groups;
+  if (!synced.status.ok()) {
     for (PendingGroup& g : groups) {
-      for (Request& r : g.requests) r.done(status);
+      for (Request& r : g.requests) r.done(synced.status);
     }
     return;
   }
@@ -778,8 +814,6 @@ void Diarium::SyncGroups(std::vector<PendingGroup>& groups) {
       stats_.entries += g.requests.size();
       stats_.max_group = std::max<uint64_t>(stats_.max_group, g.requests.size());
     }
-    stats_.syncs++;
-    stats_.sync_time += took;
   }
   for (PendingGroup& g : groups) {
     const uint64_t first = g.after.size() - g.requests.size();
@@ -794,7 +828,7 @@ void Diarium::Poison(const absl::Status& cause) {
       "diarium: refusing appends after a failed write (", cause.message(),
       "); close and reopen the log"));
   // Requests already queued or pending are failed with this status by the
-  // sequencer and the syncer.
+  // sequencer and the publisher.
   checkpoint_cv_.SignalAll();
 }
 

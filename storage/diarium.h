@@ -14,8 +14,8 @@
 // threads without external locking. Appends are sequenced by one internal
 // sequencer thread, which writes each group of queued appends as one
 // WriteBatch; a second internal thread syncs the WAL (one sync covers every
-// group written so far), acknowledges, and signs checkpoints; a third fills
-// the upper-node cache once after Open. Reads run on the caller's thread and
+// group written so far); a third acknowledges synced groups and signs
+// checkpoints; a fourth fills the upper-node cache once after Open. Reads run on the caller's thread and
 // see exactly the acknowledged entries.
 //
 // Entries are opaque bytes (the broker's serialized sluss.v1 entries), at
@@ -129,7 +129,7 @@ struct DiariumStats {
 
 class Diarium {
  public:
-  // Called on the diarium's syncer thread once the append is durable
+  // Called on the diarium's publisher thread once the append is durable
   // (index) or has failed. Must be quick and must not call back into the
   // Diarium's append or await methods.
   using AppendCallback = std::function<void(absl::StatusOr<uint64_t>)>;
@@ -156,7 +156,7 @@ class Diarium {
   // kFailedPrecondition (store poisoned by an earlier failure; reopen).
   // After an error the entry may or may not be in the log.
   absl::StatusOr<uint64_t> Append(absl::string_view entry, const IndexKeys& keys = {});
-  // As Append, without blocking: `done` runs on the syncer thread (or,
+  // As Append, without blocking: `done` runs on the publisher thread (or,
   // for an immediate refusal, on the caller's thread before returning).
   void AppendAsync(std::string entry, IndexKeys keys, AppendCallback done);
   // As above, storing `payloads` in the same batch (kInvalidArgument if a
@@ -240,11 +240,17 @@ class Diarium {
     std::vector<Request> requests;
     Frontier after;  // the tree once this group is in
   };
+  struct SyncedGroups {  // what one sync covered, and how it went
+    std::vector<PendingGroup> groups;
+    absl::Status status;
+  };
   absl::Status Load();
   void SequencerLoop();
   void WriteGroup(std::vector<Request> group);
   void SyncerLoop();
-  void SyncGroups(std::vector<PendingGroup>& groups);
+  absl::Status SyncGroups(const std::vector<PendingGroup>& groups);
+  void PublisherLoop();
+  void Acknowledge(SyncedGroups& synced);
   void MaybeCheckpoint();
   void WarmNodeCache(uint64_t tree_size);
   absl::Status SignCheckpoint();
@@ -270,6 +276,7 @@ class Diarium {
   mutable absl::Mutex mu_;
   absl::CondVar work_cv_;                 // sequencer: queue, room, shutdown
   absl::CondVar sync_cv_;                 // syncer: pending groups, shutdown
+  absl::CondVar publish_cv_;              // publisher: synced groups, shutdown
   mutable absl::CondVar checkpoint_cv_;   // AwaitCheckpoint waiters
   std::vector<Request> queue_ ABSL_GUARDED_BY(mu_);
   std::vector<PendingGroup> pending_ ABSL_GUARDED_BY(mu_);  // written, not synced
@@ -277,6 +284,8 @@ class Diarium {
   size_t sync_wake_entries_ ABSL_GUARDED_BY(mu_) = 0;      // syncer gathering up to this
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool sequencer_done_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<SyncedGroups> synced_ ABSL_GUARDED_BY(mu_);  // synced, not acknowledged
+  bool syncer_done_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status poison_ ABSL_GUARDED_BY(mu_);
   uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;  // durable, acknowledged
   SignedCheckpoint latest_ ABSL_GUARDED_BY(mu_);
@@ -285,7 +294,7 @@ class Diarium {
   // Owned by the sequencer thread (and by Open before it starts): the tree
   // including groups written but not yet synced.
   Frontier frontier_;
-  // Owned by the syncer thread (and by Open): the durable tree and the
+  // Owned by the publisher thread (and by Open): the durable tree and the
   // last signed checkpoint.
   Frontier durable_;
   CheckpointBody signed_;
@@ -296,6 +305,7 @@ class Diarium {
 
   std::thread sequencer_;
   std::thread syncer_;
+  std::thread publisher_;
   // Fills node_cache_ after Open (WarmNodeCache), so that the first proofs
   // do not pay for the upper levels; Open itself stays O(log n).
   std::thread warmer_;
