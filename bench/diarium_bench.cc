@@ -5,6 +5,7 @@
 //   build/release/bin/diarium_bench [--dir=var/diarium-bench] [--seconds=5]
 //                                   [--rounds=3] [--big=10000000] [--proofs=20000]
 //                                   [--gather-us=N] [--no-ceilings]
+//                                   [--flood=N [--flood-drop=cast]]
 //
 // Steps 1-3 run --rounds times, interleaved, and the median ratios are
 // printed (the machine is shared: load moves between phases).
@@ -61,6 +62,7 @@ struct Flags {
   int64_t gather_us = -1;  // -1: DiariumOptions' default
   int rounds = 3;
   uint64_t flood = 0;  // > 0: only step 6 (for callgrind), with this many entries
+  std::string flood_drop;  // index rows left out of step 6: letters of "cast"
 };
 
 Flags ParseFlags(int argc, char** argv) {
@@ -81,6 +83,8 @@ Flags ParseFlags(int argc, char** argv) {
       f.proofs = std::stoi(*v4);
     } else if (auto v7 = value("--flood=")) {
       f.flood = std::stoull(*v7);
+    } else if (auto v8 = value("--flood-drop=")) {
+      f.flood_drop = *v8;
     } else if (auto v6 = value("--rounds=")) {
       f.rounds = std::max(1, std::stoi(*v6));
     } else if (auto v5 = value("--gather-us=")) {
@@ -204,9 +208,11 @@ AppendResult BenchDiarium(const std::string& dir, int seconds) {
   r.mean_group = static_cast<double>(st.entries) / std::max<uint64_t>(1, st.groups);
   r.max_group = st.max_group;
   r.per_sync = static_cast<double>(st.entries) / std::max<uint64_t>(1, st.syncs);
-  std::printf("  (groups %" PRIu64 ", syncs %" PRIu64 " of %.1f entries, gather waits %" PRIu64
-              ", checkpoints %" PRIu64 ")\n",
-              st.groups, st.syncs, r.per_sync, st.gather_waits, st.checkpoints);
+  std::printf("  (groups %" PRIu64 ", syncs %" PRIu64 " of %.1f entries, %.0f us each of a %.0f us"
+              " cycle, gather waits %" PRIu64 ", checkpoints %" PRIu64 ")\n",
+              st.groups, st.syncs, r.per_sync,
+              absl::ToDoubleMicroseconds(st.sync_time) / std::max<uint64_t>(1, st.syncs),
+              elapsed * 1e6 / std::max<uint64_t>(1, st.syncs), st.gather_waits, st.checkpoints);
   std::vector<double> lat;
   size_t c = 0;
   for (uint64_t i = 0; i < std::min(r.entries, kMaxEntries); ++i) {
@@ -348,8 +354,10 @@ void BenchBig(const std::string& dir, uint64_t n, int proofs) {
 // 6. A deterministic write-path workload for instruction counts
 //    (valgrind --tool=callgrind --toggle-collect='*Diarium::WriteGroup*'):
 //    `n` 1 KiB entries with the same 5 index rows as step 1, queued with
-//    AppendAsync from one thread in groups of exactly 32.
-void BenchFlood(const std::string& dir, uint64_t n) {
+//    AppendAsync from one thread in groups of exactly 32. --flood-drop=
+//    letters leave out index rows (c case, a agencies, s subject, t time),
+//    to see what each kind of row costs.
+void BenchFlood(const std::string& dir, uint64_t n, absl::string_view drop) {
   std::filesystem::remove_all(dir);
   DiariumOptions o = Options();
   o.max_group_entries = 32;
@@ -367,6 +375,10 @@ void BenchFlood(const std::string& dir, uint64_t n) {
     k.case_id = absl::StrCat("2024-", t, "-", i / kThreads / 10);
     k.subject_pseudonyms = {absl::StrCat("p", rng() % 100000)};
     k.time = absl::FromUnixMicros(1'700'000'000'000'000 + static_cast<int64_t>(i) * 50);
+    if (absl::StrContains(drop, 'c')) k.case_id.clear();
+    if (absl::StrContains(drop, 'a')) k.agency_ids.clear();
+    if (absl::StrContains(drop, 's')) k.subject_pseudonyms.clear();
+    if (absl::StrContains(drop, 't')) k.time.reset();
     keys.push_back(std::move(k));
   }
   absl::Mutex mu;
@@ -394,7 +406,7 @@ int main(int argc, char** argv) {
   g_gather_us = f.gather_us;
   std::filesystem::create_directories(f.dir);
   if (f.flood > 0) {
-    BenchFlood(f.dir + "/flood", f.flood);
+    BenchFlood(f.dir + "/flood", f.flood, f.flood_drop);
     std::filesystem::remove_all(f.dir);
     return 0;
   }
