@@ -460,7 +460,7 @@ absl::StatusOr<uint64_t> Diarium::Append(absl::string_view entry, const IndexKey
     if (!poison_.ok()) return poison_;
     if (stopping_) return absl::UnavailableError("diarium: closing");
     queue_.push_back(std::move(r));
-    work_cv_.Signal();
+    WakeSequencer();
   }
   done.WaitForNotification();
   return result;
@@ -503,11 +503,29 @@ void Diarium::AppendAsync(std::string entry, IndexKeys keys, std::vector<Payload
       refused = absl::UnavailableError("diarium: closing");
     } else {
       queue_.push_back(std::move(r));
-      work_cv_.Signal();
+      WakeSequencer();
       return;
     }
   }
   r.done(refused);
+}
+
+// At most one group waits for the syncer, so groups grow while it syncs
+// (fewer, larger writes); while it gathers (sync_gather_wait) more may be
+// written, up to a bound (memory under AppendAsync floods). One sync covers
+// every written group.
+bool Diarium::PendingFull() const {
+  return pending_entries_ >= 2 * options_.max_group_entries ||
+         (!pending_.empty() && sync_wake_entries_ == 0);
+}
+
+// Called after queueing a request. The sequencer waits for a request or
+// for room in pending_; only the first request into an empty queue can end
+// its wait, and only if there is room (otherwise the syncer wakes it when
+// it takes the pending groups). Waking it for every request would cost a
+// futile context switch per append while a sync runs.
+void Diarium::WakeSequencer() {
+  if (queue_.size() == 1 && !PendingFull()) work_cv_.Signal();
 }
 
 // Stage 1 of the write pipeline (docs/DIARIUM.md §1): take every queued
@@ -529,11 +547,7 @@ void Diarium::SequencerLoop() {
       // syncs (fewer, larger writes); while it gathers (sync_gather_wait)
       // more may be written, up to a bound (memory under AppendAsync
       // floods). One sync covers every written group.
-      auto pending_full = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return pending_entries_ >= 2 * options_.max_group_entries ||
-               (!pending_.empty() && sync_wake_entries_ == 0);
-      };
-      while ((queue_.empty() || pending_full()) && !stopping_) {
+      while ((queue_.empty() || PendingFull()) && !stopping_) {
         work_cv_.Wait(&mu_);
       }
       if (queue_.empty() && stopping_) {

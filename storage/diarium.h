@@ -246,6 +246,8 @@ class Diarium {
   };
   absl::Status Load();
   void SequencerLoop();
+  bool PendingFull() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WakeSequencer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriteGroup(std::vector<Request> group);
   void SyncerLoop();
   absl::Status SyncGroups(const std::vector<PendingGroup>& groups);
