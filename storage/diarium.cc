@@ -973,17 +973,14 @@ absl::Status Diarium::ReadRange(uint64_t begin, uint64_t end,
     if (!IsEntryKey(it->key())) break;
     const uint64_t first = GetBe64(it->key().data() + 1);
     if (first > expected) break;  // a gap: `expected` is missing
-    absl::Status read = absl::OkStatus();
-    SLUSS_ASSIGN_OR_RETURN(
-        uint64_t count,
+    SLUSS_RETURN_IF_ERROR(
         ForEachInBundle(first, ToView(it->value()), [&](uint64_t index, absl::string_view bytes) {
           if (index < expected) return true;
           if (index != expected || index >= end) return false;
           ++expected;
           if (!fn(index, bytes)) stopped = true;
           return !stopped && expected < end;
-        }));
-    (void)count;
+        }).status());
   }
   if (stopped) return absl::OkStatus();
   SLUSS_RETURN_IF_ERROR(FromRocks(it->status(), absl::StrCat("diarium: reading entry ", expected)));
