@@ -205,6 +205,12 @@ absl::string_view NoteText(absl::string_view note) {
   return pos == absl::string_view::npos ? note : note.substr(0, pos + 1);
 }
 
+absl::Status OtherFormat(absl::string_view format) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("the log has format \"", format, "\"; this build reads only \"",
+                   kFormatVersion, "\" (no migration; docs/DIARIUM.md §2)"));
+}
+
 absl::Status ValidateKeys(const IndexKeys& keys) {
   auto check = [](absl::string_view what, absl::string_view v) {
     if (v.size() > 65535) {
@@ -315,6 +321,22 @@ absl::StatusOr<std::unique_ptr<Diarium>> Diarium::Open(const DiariumOptions& opt
   if (!options.create_if_missing && !std::filesystem::exists(dir + "/CURRENT")) {
     return absl::NotFoundError(absl::StrCat("diarium: no log at ", dir));
   }
+  if (std::filesystem::exists(dir + "/CURRENT")) {
+    // A log without the index family is of an older format (v1 had one
+    // family): name it without creating the family in it.
+    std::vector<std::string> names;
+    if (rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(ropts), dir, &names).ok() &&
+        std::find(names.begin(), names.end(), kIndexFamily) == names.end()) {
+      std::string format = "(none)";
+      rocksdb::DB* old = nullptr;
+      if (rocksdb::DB::OpenForReadOnly(ropts, dir, &old).ok()) {
+        std::unique_ptr<rocksdb::DB> guard(old);
+        if (!guard->Get(rocksdb::ReadOptions(), MetaKey("format"), &format).ok()) format = "(none)";
+        guard->Close().PermitUncheckedError();
+      }
+      return Annotate(OtherFormat(format), absl::StrCat("diarium: opening ", dir));
+    }
+  }
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(ropts), dir, families, &handles, &raw);
@@ -345,9 +367,7 @@ absl::Status Diarium::Load() {
     SLUSS_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &b), "writing format"));
   } else {
     if (value != kFormatVersion) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("the log has format \"", value, "\"; this build reads only \"",
-                       kFormatVersion, "\" (no migration; docs/DIARIUM.md §2)"));
+      return OtherFormat(value);
     }
     SLUSS_RETURN_IF_ERROR(
         FromRocks(db_->Get(rocksdb::ReadOptions(), MetaKey("origin"), &value), "reading origin"));

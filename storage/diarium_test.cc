@@ -196,6 +196,10 @@ TEST(DiariumTest, OpenRefusesAnotherFormat) {
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(s.message(), HasSubstr("format \"sluss-diarium-v1\""));
   EXPECT_THAT(s.message(), HasSubstr("\"sluss-diarium-v2\""));
+  // The old log is left as it was: no index family was added to it.
+  std::vector<std::string> families;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.path(), &families).ok());
+  EXPECT_THAT(families, ElementsAre("default"));
 }
 
 TEST(DiariumTest, ConcurrentAppendsAreDenseAndShareSyncs) {
