@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -135,6 +136,9 @@ class EchoService final : public Echo::CallbackService {
 
 struct PhaseResult {
   double seconds = 0;
+  // CPU seconds (user + system) used during the phase by this process (the
+  // clients; in the echo phase also the echo server) and by slussd.
+  double cpu_bench = 0, cpu_slussd = 0;
   uint64_t calls = 0;
   uint64_t round_trips = 0;
   uint64_t errors = 0;
@@ -149,7 +153,39 @@ double LoadAverage() {
   return l;
 }
 
-absl::StatusOr<PhaseResult> RunEcho(const std::string& pki, const Flags& f, int channels, size_t bytes) {
+// User + system CPU seconds a process has used so far (/proc/PID/stat
+// fields 14 and 15); 0 if it cannot be read.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in(pid == 0 ? std::string("/proc/self/stat") : absl::StrCat("/proc/", pid, "/stat"));
+  std::string line;
+  std::getline(in, line);
+  const size_t close = line.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(line.substr(close + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i >= 14) ticks += std::strtod(f.c_str(), nullptr);
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// CPU used between construction and Stop() by this process and by `other`.
+class CpuMeter {
+ public:
+  explicit CpuMeter(pid_t other) : other_(other), self0_(CpuSeconds(0)), other0_(other > 0 ? CpuSeconds(other) : 0) {}
+  void Stop(PhaseResult& r) const {
+    r.cpu_bench = CpuSeconds(0) - self0_;
+    r.cpu_slussd = other_ > 0 ? CpuSeconds(other_) - other0_ : 0;
+  }
+
+ private:
+  pid_t other_;
+  double self0_, other0_;
+};
+
+absl::StatusOr<PhaseResult> RunEcho(const std::string& pki, const Flags& f, int channels, size_t bytes,
+                                    pid_t slussd) {
   auto cert = ReadFile(pki + "/server.pem");
   auto key = ReadFile(pki + "/server.key");
   auto ca = ReadFile(pki + "/ca.pem");
@@ -196,6 +232,7 @@ absl::StatusOr<PhaseResult> RunEcho(const std::string& pki, const Flags& f, int 
   absl::Mutex mu;
   std::atomic<uint64_t> errors{0};
   r.load_before = LoadAverage();
+  const CpuMeter cpu(slussd);
   const Clock::time_point t0 = Clock::now();
   const Clock::time_point end = t0 + std::chrono::seconds(f.echo_seconds);
   std::vector<std::thread> threads;
@@ -224,6 +261,7 @@ absl::StatusOr<PhaseResult> RunEcho(const std::string& pki, const Flags& f, int 
   }
   for (auto& th : threads) th.join();
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  cpu.Stop(r);
   r.load_after = LoadAverage();
   r.calls = r.samples["Echo"].size();
   r.errors = errors.load();
@@ -315,7 +353,7 @@ absl::StatusOr<int> RoundTrip(Pair& p, Samples& lat, size_t* request_bytes) {
   return 5;  // Request, Decide, GetDisclosure + GetOfficer (Open), Acknowledge
 }
 
-absl::StatusOr<PhaseResult> RunSluss(const std::string& pki, const Flags& f, size_t* request_bytes) {
+absl::StatusOr<PhaseResult> RunSluss(const std::string& pki, const Flags& f, size_t* request_bytes, pid_t slussd) {
   std::vector<Pair> pairs(static_cast<size_t>(f.channels));
   for (Pair& p : pairs) {
     auto a = MakeClient(pki, "cecilia.utredare");
@@ -331,6 +369,7 @@ absl::StatusOr<PhaseResult> RunSluss(const std::string& pki, const Flags& f, siz
   PhaseResult r;
   absl::Mutex mu;
   r.load_before = LoadAverage();
+  const CpuMeter cpu(slussd);
   const Clock::time_point t0 = Clock::now();
   const Clock::time_point end = t0 + std::chrono::seconds(f.seconds);
   std::vector<std::thread> threads;
@@ -364,6 +403,7 @@ absl::StatusOr<PhaseResult> RunSluss(const std::string& pki, const Flags& f, siz
   }
   for (auto& th : threads) th.join();
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  cpu.Stop(r);
   r.load_after = LoadAverage();
   return r;
 }
@@ -396,6 +436,12 @@ std::string SelfDir() {
 }
 
 int Main(int argc, char** argv) {
+#ifdef NDEBUG
+  // As in slussd_main.cc: Debian's Abseil records every Mutex acquisition
+  // (gRPC's too) in a global deadlock graph; off for the echo server and the
+  // clients, as it is off in release slussd.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+#endif
   Flags f;
   if (!ParseFlags(argc, argv, f)) return 2;
   if (std::getenv("SLUSS_BIN_DIR") == nullptr) ::setenv("SLUSS_BIN_DIR", SelfDir().c_str(), 1);
@@ -458,19 +504,19 @@ int Main(int argc, char** argv) {
   const size_t echo_bytes = f.echo_bytes > 0 ? static_cast<size_t>(f.echo_bytes) : request_bytes;
 
   std::fprintf(stderr, "sluss-bench: echo ceiling (1/2), %d s, %zu B\n", f.echo_seconds, echo_bytes);
-  auto echo1 = RunEcho(pki, f, 2 * f.channels, echo_bytes);
+  auto echo1 = RunEcho(pki, f, 2 * f.channels, echo_bytes, (*server)->pid());
   if (!echo1.ok()) {
     std::fprintf(stderr, "sluss-bench: %s\n", echo1.status().ToString().c_str());
     return 1;
   }
   std::fprintf(stderr, "sluss-bench: sluss round trips, %d s\n", f.seconds);
-  auto sluss = RunSluss(pki, f, &request_bytes);
+  auto sluss = RunSluss(pki, f, &request_bytes, (*server)->pid());
   if (!sluss.ok()) {
     std::fprintf(stderr, "sluss-bench: %s\n%s\n", sluss.status().ToString().c_str(), (*server)->Log().c_str());
     return 1;
   }
   std::fprintf(stderr, "sluss-bench: echo ceiling (2/2), %d s\n", f.echo_seconds);
-  auto echo2 = RunEcho(pki, f, 2 * f.channels, echo_bytes);
+  auto echo2 = RunEcho(pki, f, 2 * f.channels, echo_bytes, (*server)->pid());
   if (!echo2.ok()) {
     std::fprintf(stderr, "sluss-bench: %s\n", echo2.status().ToString().c_str());
     return 1;
@@ -500,6 +546,14 @@ int Main(int argc, char** argv) {
   const Dist all_d = Distribution(all_calls);
   const bool tput_met = ratio >= 0.25;
   const bool p99_met = worst_p99 <= 50.0;
+  // CPU per call (microseconds): what the ratio tends to when the 2 cores
+  // are the limit, whatever share of them other processes take.
+  auto per_call_us = [](double cpu, uint64_t calls) { return calls > 0 ? 1e6 * cpu / static_cast<double>(calls) : 0; };
+  const double echo_cpu_us =
+      per_call_us(echo1->cpu_bench + echo2->cpu_bench + echo1->cpu_slussd + echo2->cpu_slussd, echo1->calls + echo2->calls);
+  const double sluss_server_us = per_call_us(sluss->cpu_slussd, sluss->calls);
+  const double sluss_client_us = per_call_us(sluss->cpu_bench, sluss->calls);
+  const double cpu_ratio = sluss_server_us + sluss_client_us > 0 ? echo_cpu_us / (sluss_server_us + sluss_client_us) : 0;
 
   if (f.json) {
     nlohmann::json j;
@@ -519,6 +573,8 @@ int Main(int argc, char** argv) {
                  {"errors", echo1->errors + echo2->errors}, {"p50_ms", echo_d.p50_ms}, {"p99_ms", echo_d.p99_ms},
                  {"load_before", echo1->load_before}, {"load_after", echo2->load_after}};
     j["ratio"] = ratio;
+    j["cpu_us_per_call"] = {{"echo", echo_cpu_us}, {"sluss_slussd", sluss_server_us}, {"sluss_clients", sluss_client_us},
+                            {"ratio", cpu_ratio}};
     j["target"] = {{"throughput_met", tput_met}, {"p99_met", p99_met}, {"met", tput_met && p99_met}};
     j["slussd_exit"] = stop;
     std::printf("%s\n", j.dump(2).c_str());
@@ -543,6 +599,9 @@ int Main(int argc, char** argv) {
                 sluss->first_error.c_str());
     std::printf("Echo ceiling: %.0f calls/s (before %.0f, after %.0f)\n", echo_cps, e1, e2);
     std::printf("Ratio: %.1f %% of the ceiling\n", 100.0 * ratio);
+    std::printf("CPU per call: echo %.0f us (server + clients); Sluss %.0f us (slussd %.0f + clients %.0f); "
+                "CPU ratio %.1f %%\n",
+                echo_cpu_us, sluss_server_us + sluss_client_us, sluss_server_us, sluss_client_us, 100.0 * cpu_ratio);
     std::printf("Target >= 25 %% of ceiling: %s; p99 <= 50 ms (worst kind %.1f ms): %s\n", tput_met ? "met" : "MISSED",
                 worst_p99, p99_met ? "met" : "MISSED");
   }
