@@ -263,7 +263,8 @@ absl::Status Decide(SlussClient& client, const DecideOptions& o, const GlobalFla
           ". Attest each one you have judged, with your motivation:", flags_text,
           alt_text, ". Or refuse with --refuse --reason TEXT. Nothing was sent."));
     }
-    r = client.Disclose(o.case_id, *text, given, motivation, o.key);
+    // The summary just read names the recipient: no second CaseHistory call.
+    r = client.DiscloseTo(o.case_id, h->summary().recipient(), *text, given, motivation, o.key);
   }
   if (!r.ok()) return r.status();
   if (flags.json) {

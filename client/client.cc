@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -53,13 +54,47 @@ absl::StatusOr<std::unique_ptr<SlussClient>> SlussClient::Create(const Profile& 
   return std::unique_ptr<SlussClient>(new SlussClient(profile, options, std::move(channel)));
 }
 
+struct SlussClient::Stubs {
+  explicit Stubs(const std::shared_ptr<grpc::Channel>& ch)
+      : exchange(v1::Exchange::NewStub(ch)),
+        directory(v1::Directory::NewStub(ch)),
+        diarium(v1::Diarium::NewStub(ch)),
+        gate(v1::Gate::NewStub(ch)),
+        health(grpc::health::v1::Health::NewStub(ch)) {}
+  template <typename Svc>
+  typename Svc::Stub& Get() {
+    if constexpr (std::is_same_v<Svc, v1::Exchange>) {
+      return *exchange;
+    } else if constexpr (std::is_same_v<Svc, v1::Directory>) {
+      return *directory;
+    } else if constexpr (std::is_same_v<Svc, v1::Diarium>) {
+      return *diarium;
+    } else {
+      static_assert(std::is_same_v<Svc, v1::Gate>, "a service SlussClient has no stub for");
+      return *gate;
+    }
+  }
+  const std::unique_ptr<v1::Exchange::Stub> exchange;
+  const std::unique_ptr<v1::Directory::Stub> directory;
+  const std::unique_ptr<v1::Diarium::Stub> diarium;
+  const std::unique_ptr<v1::Gate::Stub> gate;
+  const std::unique_ptr<grpc::health::v1::Health::Stub> health;
+};
+
+SlussClient::SlussClient(Profile profile, Options options, std::shared_ptr<grpc::Channel> channel)
+    : profile_(std::move(profile)),
+      options_(options),
+      channel_(std::move(channel)),
+      stubs_(std::make_unique<Stubs>(channel_)) {}
+
+SlussClient::~SlussClient() = default;
+
 absl::StatusOr<Health> SlussClient::CheckHealth() {
-  auto stub = grpc::health::v1::Health::NewStub(channel_);
   grpc::ClientContext ctx;
   SetDeadline(ctx, options_.call_timeout);
   grpc::health::v1::HealthCheckRequest req;
   grpc::health::v1::HealthCheckResponse resp;
-  absl::Status s = FromGrpc(stub->Check(&ctx, req, &resp));
+  absl::Status s = FromGrpc(stubs_->health->Check(&ctx, req, &resp));
   if (!s.ok()) return ExplainConnectError(s, profile_);
   Health h;
   h.serving = resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
@@ -68,11 +103,10 @@ absl::StatusOr<Health> SlussClient::CheckHealth() {
 }
 
 absl::StatusOr<sluss::v1::WhoAmIResponse> SlussClient::WhoAmI() {
-  auto stub = sluss::v1::Directory::NewStub(channel_);
   grpc::ClientContext ctx;
   SetDeadline(ctx, options_.call_timeout);
   sluss::v1::WhoAmIResponse resp;
-  absl::Status s = FromGrpc(stub->WhoAmI(&ctx, sluss::v1::WhoAmIRequest(), &resp));
+  absl::Status s = FromGrpc(stubs_->directory->WhoAmI(&ctx, sluss::v1::WhoAmIRequest(), &resp));
   if (!s.ok()) return ExplainConnectError(s, profile_);
   return resp;
 }
@@ -112,14 +146,12 @@ absl::Status ExplainConnectError(const absl::Status& status, const Profile& prof
 namespace sluss::client {
 namespace {
 
-template <typename Stub, typename Req, typename Resp, typename Method>
-absl::StatusOr<Resp> Call(const std::shared_ptr<grpc::Channel>& ch, absl::Duration timeout, Method m,
-                          const Req& req) {
-  auto stub = Stub::NewStub(ch);
+template <typename Req, typename Resp, typename Stub, typename Method>
+absl::StatusOr<Resp> Call(Stub& stub, absl::Duration timeout, Method m, const Req& req) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(absl::ToInt64Milliseconds(timeout)));
   Resp resp;
-  grpc::Status s = ((*stub).*m)(&ctx, req, &resp);
+  grpc::Status s = (stub.*m)(&ctx, req, &resp);
   if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
   return resp;
 }
@@ -157,11 +189,11 @@ absl::StatusOr<Resp> Upload(absl::Duration timeout, const Req& req, Open open) {
 }  // namespace
 
 #define SLUSS_RPC(Svc, Method, Req, Resp, arg)                                                        \
-  Call<v1::Svc, v1::Req, v1::Resp>(channel_, options_.call_timeout, &v1::Svc::Stub::Method, arg)
+  Call<v1::Req, v1::Resp>(stubs_->Get<v1::Svc>(), options_.call_timeout, &v1::Svc::Stub::Method, arg)
 
 absl::StatusOr<v1::RequestResponse> SlussClient::Request(const v1::RequestRequest& r) {
   if (r.question().ByteSizeLong() > options_.stream_envelopes_above) {
-    auto stub = v1::Exchange::NewStub(channel_);
+    v1::Exchange::Stub* stub = stubs_->exchange.get();
     return Upload<v1::RequestChunk, v1::RequestRequest, v1::RequestResponse>(
         options_.call_timeout, r,
         [&](grpc::ClientContext* c, v1::RequestResponse* out) { return stub->RequestStream(c, out); });
@@ -170,7 +202,7 @@ absl::StatusOr<v1::RequestResponse> SlussClient::Request(const v1::RequestReques
 }
 absl::StatusOr<v1::DecideResponse> SlussClient::Decide(const v1::DecideRequest& r) {
   if (r.answer().ByteSizeLong() > options_.stream_envelopes_above) {
-    auto stub = v1::Exchange::NewStub(channel_);
+    v1::Exchange::Stub* stub = stubs_->exchange.get();
     return Upload<v1::DecideChunk, v1::DecideRequest, v1::DecideResponse>(
         options_.call_timeout, r,
         [&](grpc::ClientContext* c, v1::DecideResponse* out) { return stub->DecideStream(c, out); });
@@ -179,7 +211,7 @@ absl::StatusOr<v1::DecideResponse> SlussClient::Decide(const v1::DecideRequest& 
 }
 absl::StatusOr<v1::SendResponse> SlussClient::Send(const v1::SendRequest& r) {
   if (r.content().ByteSizeLong() > options_.stream_envelopes_above) {
-    auto stub = v1::Exchange::NewStub(channel_);
+    v1::Exchange::Stub* stub = stubs_->exchange.get();
     return Upload<v1::SendChunk, v1::SendRequest, v1::SendResponse>(
         options_.call_timeout, r,
         [&](grpc::ClientContext* c, v1::SendResponse* out) { return stub->SendStream(c, out); });
@@ -201,10 +233,9 @@ absl::StatusOr<v1::GetDisclosureResponse> SlussClient::GetDisclosure(const v1::G
 }
 
 absl::StatusOr<v1::GetDisclosureResponse> SlussClient::DownloadDisclosure(const v1::GetDisclosureRequest& r) {
-  auto stub = v1::Exchange::NewStub(channel_);
   grpc::ClientContext ctx;
   SetDeadline(ctx, options_.call_timeout);
-  auto reader = stub->GetDisclosureStream(&ctx, r);
+  auto reader = stubs_->exchange->GetDisclosureStream(&ctx, r);
   v1::GetDisclosureResponse out;
   std::optional<exchange::EnvelopeAssembler> in;
   uint64_t announced = 0;
@@ -419,6 +450,16 @@ absl::StatusOr<v1::DecideResponse> SlussClient::Disclose(const std::string& case
   return Decide(req);
 }
 
+absl::StatusOr<v1::DecideResponse> SlussClient::DiscloseTo(const std::string& case_id, const v1::AgencyRef& recipient,
+                                                           const std::string& text,
+                                                           const std::vector<v1::Attestation>& attestations,
+                                                           const std::string& motivation,
+                                                           const std::string& idempotency_key) {
+  SLUSS_ASSIGN_OR_RETURN(v1::DecideRequest req,
+                         BuildDiscloseTo(case_id, recipient, text, attestations, motivation, idempotency_key));
+  return Decide(req);
+}
+
 absl::StatusOr<v1::DecideRequest> SlussClient::BuildDisclose(const std::string& case_id, const std::string& text,
                                                              const std::vector<v1::Attestation>& attestations,
                                                              const std::string& motivation,
@@ -426,7 +467,26 @@ absl::StatusOr<v1::DecideRequest> SlussClient::BuildDisclose(const std::string& 
   SLUSS_ASSIGN_OR_RETURN(v1::CaseHistoryResponse h, CaseHistory(case_id));
   SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey a, AgencyEncryptionKey(h.summary().recipient()));
   SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey b, AgencyEncryptionKey(h.summary().discloser()));
-  std::vector<crypto::X25519PublicKey> to = {a, b};
+  return SealDisclose(case_id, {a, b}, text, attestations, motivation, idempotency_key);
+}
+
+absl::StatusOr<v1::DecideRequest> SlussClient::BuildDiscloseTo(const std::string& case_id,
+                                                               const v1::AgencyRef& recipient, const std::string& text,
+                                                               const std::vector<v1::Attestation>& attestations,
+                                                               const std::string& motivation,
+                                                               const std::string& idempotency_key) {
+  SLUSS_ASSIGN_OR_RETURN(v1::AgencyRef me, MyAgency());
+  SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey a, AgencyEncryptionKey(recipient));
+  SLUSS_ASSIGN_OR_RETURN(crypto::X25519PublicKey b, AgencyEncryptionKey(me));
+  return SealDisclose(case_id, {a, b}, text, attestations, motivation, idempotency_key);
+}
+
+absl::StatusOr<v1::DecideRequest> SlussClient::SealDisclose(const std::string& case_id,
+                                                            const std::vector<crypto::X25519PublicKey>& to,
+                                                            const std::string& text,
+                                                            const std::vector<v1::Attestation>& attestations,
+                                                            const std::string& motivation,
+                                                            const std::string& idempotency_key) {
   v1::DecideRequest req;
   SLUSS_ASSIGN_OR_RETURN(*req.mutable_answer(), exchange::SealForCase(case_id, text, to));
   const std::string idem = idempotency_key.empty() ? RandomKey() : idempotency_key;

@@ -108,16 +108,33 @@ class SlussClient {
   // The signed, sealed call NewRequest / Disclose make, without sending it
   // (to retry it byte for byte, e.g. after a lost answer).
   absl::StatusOr<sluss::v1::RequestRequest> BuildRequest(const NewCase& c);
+  // Reads the case's parties with a CaseHistory call, then BuildDiscloseTo.
   absl::StatusOr<sluss::v1::DecideRequest> BuildDisclose(const std::string& case_id, const std::string& text,
                                                          const std::vector<sluss::v1::Attestation>& attestations,
                                                          const std::string& motivation,
                                                          const std::string& idempotency_key = "");
+  // The same for a caller that already knows the case's recipient (from its
+  // Inbox or CaseHistory summary): no RPC; `text` is sealed to `recipient`
+  // and to my agency (the discloser). A wrong recipient is refused by the
+  // broker (INVALID_ARGUMENT: the envelope is not sealed to the case's parties).
+  absl::StatusOr<sluss::v1::DecideRequest> BuildDiscloseTo(const std::string& case_id,
+                                                           const sluss::v1::AgencyRef& recipient,
+                                                           const std::string& text,
+                                                           const std::vector<sluss::v1::Attestation>& attestations,
+                                                           const std::string& motivation,
+                                                           const std::string& idempotency_key = "");
   absl::StatusOr<sluss::v1::SendResponse> SendDisclosure(const NewCase& c);
   // Discloses `text` on `case_id` with the attestations (officer = me).
   absl::StatusOr<sluss::v1::DecideResponse> Disclose(const std::string& case_id, const std::string& text,
                                                      const std::vector<sluss::v1::Attestation>& attestations,
                                                      const std::string& motivation,
                                                      const std::string& idempotency_key = "");
+  // Disclose without the CaseHistory call (see BuildDiscloseTo).
+  absl::StatusOr<sluss::v1::DecideResponse> DiscloseTo(const std::string& case_id,
+                                                       const sluss::v1::AgencyRef& recipient, const std::string& text,
+                                                       const std::vector<sluss::v1::Attestation>& attestations,
+                                                       const std::string& motivation,
+                                                       const std::string& idempotency_key = "");
   absl::StatusOr<sluss::v1::DecideResponse> Refuse(const std::string& case_id,
                                                    const std::vector<std::string>& reasons,
                                                    const std::string& idempotency_key = "");
@@ -138,12 +155,20 @@ class SlussClient {
   // My agency, from WhoAmI (cached).
   absl::StatusOr<sluss::v1::AgencyRef> MyAgency();
 
+  ~SlussClient();
   const Profile& profile() const { return profile_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 
  private:
-  SlussClient(Profile profile, Options options, std::shared_ptr<grpc::Channel> channel)
-      : profile_(std::move(profile)), options_(options), channel_(std::move(channel)) {}
+  // One stub per service, made once (stubs are thread-safe).
+  struct Stubs;
+  SlussClient(Profile profile, Options options, std::shared_ptr<grpc::Channel> channel);
+  absl::StatusOr<sluss::v1::DecideRequest> SealDisclose(const std::string& case_id,
+                                                        const std::vector<crypto::X25519PublicKey>& to,
+                                                        const std::string& text,
+                                                        const std::vector<sluss::v1::Attestation>& attestations,
+                                                        const std::string& motivation,
+                                                        const std::string& idempotency_key);
   absl::StatusOr<const crypto::Ed25519SigningKey*> OfficerKey();
   // The profile's agency decryption key, read once.
   absl::StatusOr<const crypto::X25519KeyPair*> AgencyKeyPair();
@@ -162,6 +187,7 @@ class SlussClient {
   Profile profile_;
   Options options_;
   std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<Stubs> stubs_;
   absl::Mutex mu_;
   std::unique_ptr<crypto::Ed25519SigningKey> officer_key_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<crypto::X25519KeyPair> agency_key_ ABSL_GUARDED_BY(mu_);

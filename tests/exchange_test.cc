@@ -133,9 +133,11 @@ TEST_F(ExchangeTest, Route1YoungAtRiskDisclosedOpenedAndAcknowledged) {
   const std::string case_id = req->logged().case_id();
   auto inbox = bo->Inbox();
   ASSERT_TRUE(inbox.ok());
-  bool found = false;
-  for (const auto& c : inbox->cases()) found = found || c.case_id() == case_id;
-  EXPECT_TRUE(found);
+  const v1::CaseSummary* summary = nullptr;
+  for (const auto& c : inbox->cases()) {
+    if (c.case_id() == case_id) summary = &c;
+  }
+  ASSERT_NE(summary, nullptr);
   // The question opens for the discloser.
   auto q = bo->Open(case_id, v1::GetDisclosureRequest::QUESTION);
   ASSERT_TRUE(q.ok()) << q.status();
@@ -144,7 +146,12 @@ TEST_F(ExchangeTest, Route1YoungAtRiskDisclosedOpenedAndAcknowledged) {
   const uint64_t before = LogSize();
   EXPECT_CODE(bo->Disclose(case_id, kSecret, {}, "m"), kFailedPrecondition, "10:18a: konkret_risk, inte_olampligt");
   EXPECT_EQ(LogSize(), before);
-  auto dec = bo->Disclose(case_id, kSecret, Attest18a(), "Utlämnas enligt 10:18a.");
+  // DiscloseTo takes the recipient from the inbox (no CaseHistory call); an
+  // envelope sealed to another agency is refused and writes nothing.
+  EXPECT_CODE(bo->DiscloseTo(case_id, Skv(), kSecret, Attest18a(), "m"), kInvalidArgument,
+              "envelope: not sealed to 202100-0076/polis");
+  EXPECT_EQ(LogSize(), before);
+  auto dec = bo->DiscloseTo(case_id, summary->recipient(), kSecret, Attest18a(), "Utlämnas enligt 10:18a.");
   ASSERT_TRUE(dec.ok()) << dec.status();
   EXPECT_EQ(dec->assessment().outcome(), v1::ALLOWED);
   auto opened = polis->Open(case_id);
