@@ -216,10 +216,14 @@ class Broker::Impl {
 
   // ---------------------------------------------------------------- apply
 
-  // Applies one log entry to the projection. The only way state changes,
-  // live and at replay.
+  // Applies one log entry to the projection. The only way state changes:
+  // at replay from its bytes, live from the entry just appended (parsing
+  // the bytes again would give the same message).
   absl::Status Apply(absl::string_view bytes, uint64_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return proj_.Apply(bytes, index);
+  }
+  absl::Status Apply(const v1::DiariumEntry& entry, uint64_t index) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return proj_.Apply(entry, index);
   }
 
   // ------------------------------------------------------------ checks
@@ -485,18 +489,26 @@ class Broker::Impl {
   void Commit(std::shared_ptr<Prepared> prep, std::shared_ptr<Verified> v,
               std::function<Resp(const v1::DiariumEntry&, uint64_t, bool)> respond, Done<Resp> done) {
     std::optional<absl::StatusOr<uint64_t>> immediate;
-    auto bytes = std::make_shared<std::string>();
+    // The envelope goes into the entry's batch: both are durable, or neither.
+    std::vector<storage::Payload> payloads;
+    if (!prep->payload.empty()) {
+      payloads.push_back(storage::Payload{prep->payload_digest, std::move(prep->payload)});
+      prep->payload.clear();
+    }
     absl::Status refused;
     {
+      // One critical section from the final checks to the append, so the log
+      // order is the order in which diarienummer were assigned.
       absl::MutexLock l(&mu_);
       absl::Status s = healthy_ ? CheckOfficerNow(*v) : absl::UnavailableError("broker: the diarium has failed");
+      std::string bytes;
       if (s.ok()) {
         if (prep->finalize) prep->finalize(*prep);
         prep->entry.set_time_unix_micros(absl::ToUnixMicros(clock_->Now()));
         prep->keys.time = clock_->Now();
-        *bytes = exchange::SerializeDeterministic(prep->entry);
-        if (bytes->size() > storage::kMaxEntrySize) {
-          s = absl::InvalidArgumentError(absl::StrCat("the diarium entry would be ", bytes->size(),
+        bytes = exchange::SerializeDeterministic(prep->entry);
+        if (bytes.size() > storage::kMaxEntrySize) {
+          s = absl::InvalidArgumentError(absl::StrCat("the diarium entry would be ", bytes.size(),
                                                       " bytes; the limit is ", storage::kMaxEntrySize,
                                                       " (fewer or shorter facts, reasons or attestations)"));
         }
@@ -505,35 +517,26 @@ class Broker::Impl {
         if (!prep->case_id.empty()) pending_cases_.erase(prep->case_id);
         in_flight_.erase(v->idem_key);
         refused = s;
+      } else {
+        ++in_flight_appends_;
+        t_immediate = &immediate;
+        opts_.diarium->AppendAsync(std::move(bytes), prep->keys, std::move(payloads),
+                                   [this, prep, v, respond, done](absl::StatusOr<uint64_t> index) {
+                                     if (t_immediate != nullptr) {
+                                       *t_immediate = index;
+                                       return;
+                                     }
+                                     OnAppended(prep, v, index, respond, done);
+                                   });
+        t_immediate = nullptr;
       }
     }
     if (!refused.ok()) return done(refused);
-    // The envelope goes into the entry's batch: both are durable, or neither.
-    std::vector<storage::Payload> payloads;
-    if (!prep->payload.empty()) {
-      payloads.push_back(storage::Payload{prep->payload_digest, std::move(prep->payload)});
-      prep->payload.clear();
-    }
-    {
-      absl::MutexLock l(&mu_);
-      ++in_flight_appends_;
-      t_immediate = &immediate;
-      opts_.diarium->AppendAsync(*bytes, prep->keys, std::move(payloads),
-                                 [this, prep, v, bytes, respond, done](absl::StatusOr<uint64_t> index) {
-                                   if (t_immediate != nullptr) {
-                                     *t_immediate = index;
-                                     return;
-                                   }
-                                   OnAppended(prep, v, *bytes, index, respond, done);
-                                 });
-      t_immediate = nullptr;
-    }
-    if (immediate) OnAppended(prep, v, *bytes, *immediate, respond, done);
+    if (immediate) OnAppended(prep, v, *immediate, respond, done);
   }
 
   template <typename Resp>
-  void OnAppended(std::shared_ptr<Prepared> prep, std::shared_ptr<Verified> v, const std::string& bytes,
-                  absl::StatusOr<uint64_t> index,
+  void OnAppended(std::shared_ptr<Prepared> prep, std::shared_ptr<Verified> v, absl::StatusOr<uint64_t> index,
                   std::function<Resp(const v1::DiariumEntry&, uint64_t, bool)> respond, Done<Resp> done) {
     std::optional<Resp> r;
     absl::Status failure;
@@ -544,7 +547,10 @@ class Broker::Impl {
       if (!prep->case_id.empty()) pending_cases_.erase(prep->case_id);
       in_flight_.erase(v->idem_key);
       if (index.ok()) {
-        absl::Status s = Apply(bytes, *index);
+        // The entry as built, not re-parsed from its serialization: the same
+        // message, so the same effect as at replay (broker_test checks that a
+        // rebuilt projection equals the live one).
+        absl::Status s = Apply(prep->entry, *index);
         if (!s.ok()) {
           failure = s;
         } else {
