@@ -122,10 +122,32 @@ std::string BinDir() {
 
 std::string Bin(const std::string& name) { return absl::StrCat(BinDir(), "/", name); }
 
+namespace {
+
+// Every directory MakeTempDir made in this process, removed when it exits
+// (a dev PKI with its slussd data is tens of MB; suites make dozens).
+std::vector<std::string>& MadeTempDirs() {
+  static auto* dirs = new std::vector<std::string>();
+  return *dirs;
+}
+
+void RemoveMadeTempDirs() {
+  const char* keep = std::getenv("SLUSS_KEEP_TEMP");
+  if (keep != nullptr && *keep != '\0' && std::string(keep) != "0") return;
+  for (const std::string& d : MadeTempDirs()) {
+    std::error_code ec;
+    std::filesystem::remove_all(d, ec);  // best effort
+  }
+}
+
+}  // namespace
+
 std::string MakeTempDir(const std::string& prefix) {
   const char* base = std::getenv("TEST_TMPDIR");
   std::string tmpl = absl::StrCat(base ? base : "/tmp", "/", prefix, "_XXXXXX");
   if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
+  if (MadeTempDirs().empty()) std::atexit(RemoveMadeTempDirs);
+  MadeTempDirs().push_back(tmpl);
   return tmpl;
 }
 

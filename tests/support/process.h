@@ -33,7 +33,9 @@ std::string SourceDir();  // $SLUSS_SOURCE_DIR
 std::string BinDir();     // $SLUSS_BIN_DIR
 std::string Bin(const std::string& name);  // BinDir() + "/" + name
 
-// A fresh, empty directory under the test's temp dir.
+// A fresh, empty directory under $TEST_TMPDIR (default /tmp), removed with
+// everything in it when the test process exits, unless $SLUSS_KEEP_TEMP is
+// set (to look at a failed test's files).
 std::string MakeTempDir(const std::string& prefix);
 
 // A slussd running as a child process. The destructor kills it (SIGKILL) if
