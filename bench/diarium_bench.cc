@@ -4,7 +4,7 @@
 //   cmake --preset release && cmake --build build/release -j2 --target diarium_bench
 //   build/release/bin/diarium_bench [--dir=var/diarium-bench] [--seconds=5]
 //                                   [--rounds=3] [--big=10000000] [--proofs=20000]
-//                                   [--gather-us=N] [--no-ceilings]
+//                                   [--gather-us=N] [--no-ceilings] [--pipelined-sync]
 //                                   [--flood=N [--flood-drop=cast]]
 //
 // Steps 1-3 run --rounds times, interleaved, and the median ratios are
@@ -59,6 +59,7 @@ struct Flags {
   uint64_t big = 10'000'000;
   int proofs = 20000;
   bool ceilings = true;
+  bool sync_in_sequencer = true;
   int64_t gather_us = -1;  // -1: DiariumOptions' default
   int rounds = 3;
   uint64_t flood = 0;  // > 0: only step 6 (for callgrind), with this many entries
@@ -91,6 +92,8 @@ Flags ParseFlags(int argc, char** argv) {
       f.gather_us = std::stoll(*v5);
     } else if (a == "--no-ceilings") {
       f.ceilings = false;
+    } else if (a == "--pipelined-sync") {
+      f.sync_in_sequencer = false;
     } else {
       std::fprintf(stderr, "unknown flag %s\n", argv[i]);
       std::exit(2);
@@ -100,10 +103,12 @@ Flags ParseFlags(int argc, char** argv) {
 }
 
 int64_t g_gather_us = -1;
+bool g_sync_in_sequencer = true;
 
 DiariumOptions Options() {
   DiariumOptions o;
   if (g_gather_us >= 0) o.sync_gather_wait = absl::Microseconds(g_gather_us);
+  o.sync_in_sequencer = g_sync_in_sequencer;
   o.origin = kOrigin;
   auto key = sluss::crypto::Ed25519SigningKey::FromSeed(std::string(32, 7));
   o.signers = {std::make_shared<const sluss::crypto::NoteSigner>(
@@ -404,6 +409,7 @@ void BenchFlood(const std::string& dir, uint64_t n, absl::string_view drop) {
 int main(int argc, char** argv) {
   const Flags f = ParseFlags(argc, argv);
   g_gather_us = f.gather_us;
+  g_sync_in_sequencer = f.sync_in_sequencer;
   std::filesystem::create_directories(f.dir);
   if (f.flood > 0) {
     BenchFlood(f.dir + "/flood", f.flood, f.flood_drop);

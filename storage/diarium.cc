@@ -699,7 +699,9 @@ void Diarium::WriteGroup(std::vector<Request> group) {
   }
   // Written to the WAL (one atomic record) but not synced: invisible to our
   // readers, which never look past the durable size_.
-  const rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_in_sequencer;
+  const rocksdb::Status s = db_->Write(wo, &batch);
   if (!s.ok()) {
     const absl::Status err = FromRocks(
         s, absl::StrCat("diarium: writing entries ", n, "..", n + group.size() - 1));
@@ -709,6 +711,14 @@ void Diarium::WriteGroup(std::vector<Request> group) {
   }
   frontier_ = next;
   absl::MutexLock l(&mu_);
+  if (options_.sync_in_sequencer) {  // durable now: straight to the publisher
+    stats_.syncs++;
+    std::vector<PendingGroup> one;
+    one.push_back(PendingGroup{std::move(group), next});
+    synced_.push_back(SyncedGroups{std::move(one), absl::OkStatus()});
+    publish_cv_.Signal();
+    return;
+  }
   pending_entries_ += group.size();
   pending_.push_back(PendingGroup{std::move(group), next});
   // While the syncer gathers, wake it only once it has what it waits for.

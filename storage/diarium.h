@@ -106,6 +106,15 @@ struct DiariumOptions {
   // latency only, never durability. docs/PERFORMANCE.md has measurements:
   // on a CPU-bound machine the gather did not pay, hence off by default.
   absl::Duration sync_gather_wait = absl::ZeroDuration();
+  // True (default): the sequencer writes each group with one synced write
+  // (WriteOptions::sync, RocksDB's WAL append + fdatasync) and hands it
+  // straight to the publisher; the next group is everything queued
+  // meanwhile. False: the two-stage pipeline — the group is written
+  // unsynced and a syncer thread's SyncWAL covers every group written so far
+  // while the sequencer writes the next (sync_gather_wait applies only
+  // here). Affects throughput and latency only, never durability;
+  // docs/PERFORMANCE.md compares them (round 4).
+  bool sync_in_sequencer = true;
   // RocksDB environment (file system, threads). Default (nullptr):
   // rocksdb::Env::Default(). Not owned; must outlive the Diarium. Tests pass
   // a fault-injecting one.
