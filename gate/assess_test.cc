@@ -353,32 +353,40 @@ TEST(Determinism, SameInputsSameBytesAndReuseGivesSameResult) {
   EXPECT_EQ(b1, b2);
 }
 
+// Facts of different shapes (categories, claimed basis, attestations, crime)
+// and dates across provision versions, for the reuse tests below.
+const char* const kShapes[] = {
+    R"pb(discloser { agency_kind: "skatteverket" }
+         recipient { agency_kind: "polismyndigheten" roles: "ingripande_mot_brott" }
+         categories: "skatt" categories: "folkbokforing" purposes: "utreda_brott"
+         crime { stage: COMMITTED offence_classes: "skattebrott" minimum_penalty_months: 6 prison_in_scale: true }
+         claimed_basis: "10:27" duty_laws: "lag_2016_774")pb",
+    kFraud,
+    R"pb(discloser { agency_kind: "kommun_socialnamnd" }
+         recipient { agency_kind: "polismyndigheten" }
+         categories: "socialtjanst" purposes: "forebygga_brott" subject { age_years: 19 }
+         claimed_basis: "10:99"
+         attestations { provision: "10:18a" judgement: "konkret_risk" officer: "o17" motivation: "Iakttagelser." })pb",
+    R"pb(discloser { agency_kind: "kommun_socialnamnd" }
+         recipient { agency_kind: "polismyndigheten" }
+         categories: "socialtjanst" categories: "socialtjanst" categories: "socialforsakring"
+         purposes: "forebygga_brott" subject { age_years: 25 })pb",
+    R"pb(discloser { agency_kind: "kommun_socialnamnd" }
+         recipient { agency_kind: "polismyndigheten" }
+         categories: "socialtjanst" purposes: "forebygga_brott" subject { age_years: 19 }
+         attestations { provision: "10:18a" judgement: "konkret_risk" officer: "o17" motivation: "Iakttagelser." }
+         attestations { provision: "10:18a" judgement: "inte_olampligt" officer: "o17" motivation: "Ingen." })pb",
+};
+const char* const kShapeDates[] = {"2026-03-01", "2025-11-30", "2024-06-01"};
+
 // AssessInto overwrites a reused Assessment in place: whatever it held before
 // (more or fewer categories, a claimed basis or none, other findings, another
 // date, unknown fields from parsing), the result equals a fresh Assess.
 TEST(Determinism, ReuseAcrossShapesEqualsFresh) {
-  const char* const facts[] = {
-      R"pb(discloser { agency_kind: "skatteverket" }
-           recipient { agency_kind: "polismyndigheten" roles: "ingripande_mot_brott" }
-           categories: "skatt" categories: "folkbokforing" purposes: "utreda_brott"
-           crime { stage: COMMITTED offence_classes: "skattebrott" minimum_penalty_months: 6 prison_in_scale: true }
-           claimed_basis: "10:27" duty_laws: "lag_2016_774")pb",
-      kFraud,
-      R"pb(discloser { agency_kind: "kommun_socialnamnd" }
-           recipient { agency_kind: "polismyndigheten" }
-           categories: "socialtjanst" purposes: "forebygga_brott" subject { age_years: 19 }
-           claimed_basis: "10:99"
-           attestations { provision: "10:18a" judgement: "konkret_risk" officer: "o17" motivation: "Iakttagelser." })pb",
-      R"pb(discloser { agency_kind: "kommun_socialnamnd" }
-           recipient { agency_kind: "polismyndigheten" }
-           categories: "socialtjanst" categories: "socialtjanst" categories: "socialforsakring"
-           purposes: "forebygga_brott" subject { age_years: 25 })pb",
-  };
-  const char* const dates[] = {"2026-03-01", "2025-11-30", "2024-06-01"};
   v1::Assessment reused;
   for (int round = 0; round < 2; ++round) {
-    for (const char* date : dates) {
-      for (const char* text : facts) {
+    for (const char* date : kShapeDates) {
+      for (const char* text : kShapes) {
         const v1::Facts f = ParseFacts(text);
         absl::StatusOr<v1::Assessment> fresh = Assess(Bundled(), f, Day(date));
         ASSERT_TRUE(fresh.ok()) << fresh.status();
@@ -394,7 +402,7 @@ TEST(Determinism, ReuseAcrossShapesEqualsFresh) {
   // Unknown fields (from parsing newer bytes) anywhere in the reused message
   // do not survive.
   for (int where = 0; where < 6; ++where) {
-    const v1::Facts f = ParseFacts(facts[0]);
+    const v1::Facts f = ParseFacts(kShapes[0]);
     ASSERT_TRUE(AssessInto(Bundled(), f, Day("2026-03-01"), &reused).ok());
     google::protobuf::Message* m = &reused;
     if (where == 1) m = reused.mutable_categories(1);
@@ -430,35 +438,12 @@ std::string Bytes(const v1::Assessment& a) {
 // across facts of different shapes, dates, claimed bases, and after a failed
 // call, its Assessment is byte for byte what Assess returns.
 TEST(Determinism, BufferAcrossShapesEqualsFresh) {
-  const char* const facts[] = {
-      R"pb(discloser { agency_kind: "skatteverket" }
-           recipient { agency_kind: "polismyndigheten" roles: "ingripande_mot_brott" }
-           categories: "skatt" categories: "folkbokforing" purposes: "utreda_brott"
-           crime { stage: COMMITTED offence_classes: "skattebrott" minimum_penalty_months: 6 prison_in_scale: true }
-           claimed_basis: "10:27" duty_laws: "lag_2016_774")pb",
-      kFraud,
-      R"pb(discloser { agency_kind: "kommun_socialnamnd" }
-           recipient { agency_kind: "polismyndigheten" }
-           categories: "socialtjanst" purposes: "forebygga_brott" subject { age_years: 19 }
-           claimed_basis: "10:99"
-           attestations { provision: "10:18a" judgement: "konkret_risk" officer: "o17" motivation: "Iakttagelser." })pb",
-      R"pb(discloser { agency_kind: "kommun_socialnamnd" }
-           recipient { agency_kind: "polismyndigheten" }
-           categories: "socialtjanst" categories: "socialtjanst" categories: "socialforsakring"
-           purposes: "forebygga_brott" subject { age_years: 25 })pb",
-      R"pb(discloser { agency_kind: "kommun_socialnamnd" }
-           recipient { agency_kind: "polismyndigheten" }
-           categories: "socialtjanst" purposes: "forebygga_brott" subject { age_years: 19 }
-           attestations { provision: "10:18a" judgement: "konkret_risk" officer: "o17" motivation: "Iakttagelser." }
-           attestations { provision: "10:18a" judgement: "inte_olampligt" officer: "o17" motivation: "Ingen." })pb",
-  };
-  const char* const dates[] = {"2026-03-01", "2025-11-30", "2024-06-01"};
   v1::Facts bad = ParseFacts(kFraud);
   bad.add_categories("no_such_category");
   AssessmentBuffer buffer;
   for (int round = 0; round < 2; ++round) {
-    for (const char* date : dates) {
-      for (const char* text : facts) {
+    for (const char* date : kShapeDates) {
+      for (const char* text : kShapes) {
         const v1::Facts f = ParseFacts(text);
         absl::StatusOr<v1::Assessment> fresh = Assess(Bundled(), f, Day(date));
         ASSERT_TRUE(fresh.ok()) << fresh.status();
