@@ -67,7 +67,7 @@ class ServerImpl final : public Server {
       }
     }
     absl::StatusOr<std::unique_ptr<storage::Diarium>> d = storage::Diarium::Open(dopts, config.data_dir + "/diarium");
-    if (!d.ok()) return Annotate(d.status(), "diarium");
+    if (!d.ok()) return d.status();  // its messages begin "diarium: "
     diarium_ = std::move(*d);
     broker::BrokerOptions bopts;
     bopts.diarium = diarium_.get();
