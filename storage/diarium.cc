@@ -250,7 +250,19 @@ struct Diarium::Request {
   IndexKeys owned_keys;
   std::vector<Payload> payloads;  // AppendAsync only
   Hash leaf;
+  // The posting-row prefixes of its index keys (case, agencies, subjects):
+  // made with the leaf hash on the caller's thread, not the sequencer's.
+  std::vector<std::string> prefixes;
   AppendCallback done;
+
+  void Prepare() {
+    leaf = LeafHash(entry());
+    const IndexKeys& k = keys();
+    prefixes.reserve((k.case_id.empty() ? 0 : 1) + k.agency_ids.size() + k.subject_pseudonyms.size());
+    if (!k.case_id.empty()) prefixes.push_back(IndexPrefix(IndexKind::kCase, k.case_id));
+    for (const auto& a : k.agency_ids) prefixes.push_back(IndexPrefix(IndexKind::kAgency, a));
+    for (const auto& p : k.subject_pseudonyms) prefixes.push_back(IndexPrefix(IndexKind::kSubject, p));
+  }
 
   // What the request adds to a group's batch, for the group limit.
   size_t bytes() const {
@@ -431,7 +443,18 @@ absl::Status Diarium::Load() {
   if (s.IsNotFound() || signed_.size < size) {
     if (s.IsNotFound()) signed_ = CheckpointBody{options_.origin, 0, EmptyRoot()};
     SLUSS_RETURN_IF_ERROR(SignCheckpoint());
+    // No sequencer yet to carry it: persist it here (unsynced, like the
+    // sequencer's: a lost one is signed again by the next Open).
+    std::string note;
+    {
+      absl::MutexLock l(&mu_);
+      note.swap(unpersisted_note_);
+    }
+    SLUSS_RETURN_IF_ERROR(FromRocks(db_->Put(rocksdb::WriteOptions(), MetaKey("checkpoint"), note),
+                                    "persisting checkpoint"));
   }
+  signed_tree_ = durable_;
+  signed_tree_known_ = true;
   return absl::OkStatus();
 }
 
@@ -448,9 +471,14 @@ Diarium::~Diarium() {
   if (syncer_.joinable()) syncer_.join();
   if (publisher_.joinable()) publisher_.join();
   bool poisoned;
+  std::string note;
   {
     absl::MutexLock l(&mu_);
     poisoned = !poison_.ok();
+    note.swap(unpersisted_note_);
+  }
+  if (!poisoned && !note.empty()) {
+    db_->Put(rocksdb::WriteOptions(), MetaKey("checkpoint"), note).PermitUncheckedError();
   }
   // A clean close flushes the memtable, so the next Open replays no WAL.
   if (!poisoned) db_->Flush(rocksdb::FlushOptions(), {default_cf_, index_cf_}).PermitUncheckedError();
@@ -474,7 +502,7 @@ absl::StatusOr<uint64_t> Diarium::Append(absl::string_view entry, const IndexKey
                                                    " bytes; max ", kMaxEntrySize));
   }
   SLUSS_RETURN_IF_ERROR(ValidateKeys(keys));
-  r.leaf = LeafHash(entry);
+  r.Prepare();
   {
     absl::MutexLock l(&mu_);
     if (!poison_.ok()) return poison_;
@@ -512,7 +540,7 @@ void Diarium::AppendAsync(std::string entry, IndexKeys keys, std::vector<Payload
   r.owned_entry = std::move(entry);
   r.owned_keys = std::move(keys);
   r.payloads = std::move(payloads);
-  r.leaf = LeafHash(r.owned_entry);
+  r.Prepare();
   r.done = std::move(done);
   absl::Status refused;
   {
@@ -595,9 +623,11 @@ void Diarium::SequencerLoop() {
 
 void Diarium::WriteGroup(std::vector<Request> group) {
   absl::Status poisoned;
+  std::string note;  // the newest signed checkpoint, if not yet persisted
   {
     absl::MutexLock l(&mu_);
     poisoned = poison_;
+    note.swap(unpersisted_note_);
   }
   if (!poisoned.ok()) {
     for (Request& r : group) r.done(poisoned);
@@ -630,10 +660,15 @@ void Diarium::WriteGroup(std::vector<Request> group) {
   // (kind, value) prefix and index, for the posting rows; (time key, index)
   // for the time rows (§2.4).
   std::vector<std::pair<std::string, uint64_t>> postings;
+  {
+    size_t count = 0;
+    for (const Request& r : group) count += r.prefixes.size();
+    postings.reserve(count);
+  }
   std::vector<std::pair<uint64_t, uint64_t>> times;
   std::vector<std::pair<std::string, const std::string*>> payload_rows;
   for (size_t i = 0; i < group.size(); ++i) {
-    const Request& r = group[i];
+    Request& r = group[i];
     const uint64_t index = n + i;
     const IndexKeys& keys = r.keys();
     const absl::string_view entry = r.entry();
@@ -646,11 +681,7 @@ void Diarium::WriteGroup(std::vector<Request> group) {
     parts.emplace_back(lengths[i].data(), 2);
     parts.emplace_back(ToSlice(entry));
     bundle_bytes += 2 + entry.size();
-    if (!keys.case_id.empty()) postings.emplace_back(IndexPrefix(IndexKind::kCase, keys.case_id), index);
-    for (const auto& a : keys.agency_ids) postings.emplace_back(IndexPrefix(IndexKind::kAgency, a), index);
-    for (const auto& p : keys.subject_pseudonyms) {
-      postings.emplace_back(IndexPrefix(IndexKind::kSubject, p), index);
-    }
+    for (std::string& prefix : r.prefixes) postings.emplace_back(std::move(prefix), index);
     if (keys.time.has_value()) times.emplace_back(TimeKey(*keys.time), index);
     for (const Payload& p : r.payloads) payload_rows.emplace_back(PayloadKey(p.digest), &p.bytes);
     leaves.push_back(r.leaf);
@@ -684,6 +715,9 @@ void Diarium::WriteGroup(std::vector<Request> group) {
     batch.Put(index_cf_, key, value);
     i = j;
   }
+  // The checkpoint the publisher signed last rides along ('m' sorts
+  // between 'h' and 'p'); it covers only entries already durable.
+  if (!note.empty()) batch.Put(MetaKey("checkpoint"), note);
   std::sort(payload_rows.begin(), payload_rows.end());
   for (const auto& [k, v] : payload_rows) batch.Put(k, ToSlice(*v));
   // One time row per bucket (in practice one per group).
@@ -860,6 +894,9 @@ void Diarium::Acknowledge(SyncedGroups& synced) {
     }
   }
   for (PendingGroup& g : groups) {
+    for (const Request& r : g.requests) since_signed_.push_back(r.leaf);
+  }
+  for (PendingGroup& g : groups) {
     const uint64_t first = g.after.size() - g.requests.size();
     for (size_t i = 0; i < g.requests.size(); ++i) g.requests[i].done(first + i);
   }
@@ -891,7 +928,9 @@ absl::Status Diarium::SignCheckpoint() {
   // Never sign a tree that does not extend the last signed one: prove it
   // from the stored nodes and check the proof independently.
   if (signed_.size > 0) {
-    absl::StatusOr<std::vector<Hash>> proof = ConsistencyProof(signed_.size, body.size);
+    absl::StatusOr<std::vector<Hash>> proof = signed_tree_known_
+                                                  ? ProofSinceSigned(body.size)
+                                                  : ConsistencyProof(signed_.size, body.size);
     absl::Status ok = proof.ok() ? VerifyConsistency(signed_.size, body.size, signed_.root,
                                                      body.root, *proof)
                                  : proof.status();
@@ -911,25 +950,49 @@ absl::Status Diarium::SignCheckpoint() {
     Poison(note.status());
     return note.status();
   }
-  // Not synced: the next group's WAL sync (or the clean close's flush)
-  // covers it. A checkpoint lost in a crash is harmless: it covered durable
-  // entries only, and Open signs the same body again (Ed25519 is
-  // deterministic, so the note is byte-identical). Syncing here would put a
-  // second fdatasync into every idle-to-busy cycle, in front of every reply
-  // that waits for a checkpoint.
-  const rocksdb::Status s = db_->Put(rocksdb::WriteOptions(), MetaKey("checkpoint"), *note);
-  if (!s.ok()) {
-    const absl::Status err = FromRocks(s, "diarium: persisting checkpoint");
-    Poison(err);
-    return err;
-  }
+  // Persisted by the sequencer in its next group's batch (or by the clean
+  // close), not by a write of its own: no second writer on the WAL, and no
+  // second fdatasync in front of every reply that waits for a checkpoint. A
+  // checkpoint lost in a crash is harmless: it covered durable entries only,
+  // and Open signs the durable tree again (the same body gives the same note:
+  // Ed25519 is deterministic).
   signed_ = body;
+  signed_tree_ = durable_;
+  signed_tree_known_ = true;
+  since_signed_.clear();
   last_signed_at_ = clock_->Now();
   absl::MutexLock l(&mu_);
+  unpersisted_note_ = *note;
   latest_ = SignedCheckpoint{body, *std::move(note)};
   stats_.checkpoints++;
   checkpoint_cv_.SignalAll();
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Hash>> Diarium::ProofSinceSigned(uint64_t new_size) const {
+  const uint64_t m = signed_tree_.size();
+  if (m != signed_.size || m + since_signed_.size() != new_size) {
+    return absl::InternalError(absl::StrCat("the signed tree has ", m, " entries and ",
+                                            since_signed_.size(), " were acknowledged since; the new tree has ",
+                                            new_size));
+  }
+  // Every node PROOF(m, D[n]) needs is a frontier node of the tree of size
+  // m or lies within [m, n) (RFC 6962 §2.1.2's recursion only splits to the
+  // right of m or takes whole subtrees left of it).
+  std::vector<Hash> level_nodes;
+  auto reader = [&](int level, uint64_t index) -> absl::StatusOr<Hash> {
+    const uint64_t begin = index << level, end = (index + 1) << level;
+    if (end <= m && ((m >> level) & 1) && index == (m >> level) - 1) return signed_tree_.node(level);
+    if (begin < m || end > new_size) {
+      return absl::InternalError(absl::StrCat("node (", level, ", ", index, ") is not in memory"));
+    }
+    level_nodes.assign(since_signed_.begin() + (begin - m), since_signed_.begin() + (end - m));
+    for (size_t n = level_nodes.size(); n > 1; n /= 2) {
+      for (size_t i = 0; i < n / 2; ++i) level_nodes[i] = NodeHash(level_nodes[2 * i], level_nodes[2 * i + 1]);
+    }
+    return level_nodes[0];
+  };
+  return storage::ConsistencyProof(m, new_size, reader);
 }
 
 uint64_t Diarium::size() const {

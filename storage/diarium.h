@@ -265,6 +265,9 @@ class Diarium {
   void MaybeCheckpoint();
   void WarmNodeCache(uint64_t tree_size);
   absl::Status SignCheckpoint();
+  // RFC 6962 PROOF(signed_.size, new_size) from the signed tree's frontier
+  // and the leaf hashes acknowledged since (no stored nodes read).
+  absl::StatusOr<std::vector<Hash>> ProofSinceSigned(uint64_t new_size) const;
   void Poison(const absl::Status& cause);
   absl::Status CheckReadable(uint64_t end, uint64_t tree_size) const;
   absl::StatusOr<Hash> ReadNode(rocksdb::Iterator* it, int level, uint64_t index) const;
@@ -300,6 +303,9 @@ class Diarium {
   absl::Status poison_ ABSL_GUARDED_BY(mu_);
   uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;  // durable, acknowledged
   SignedCheckpoint latest_ ABSL_GUARDED_BY(mu_);
+  // The newest signed note not yet in a write batch: the sequencer puts it
+  // into its next group's batch (docs/DIARIUM.md §1.5), the close writes it.
+  std::string unpersisted_note_ ABSL_GUARDED_BY(mu_);
   DiariumStats stats_ ABSL_GUARDED_BY(mu_);
 
   // Owned by the sequencer thread (and by Open before it starts): the tree
@@ -310,6 +316,12 @@ class Diarium {
   Frontier durable_;
   CheckpointBody signed_;
   absl::Time last_signed_at_ = absl::InfinitePast();
+  // The frontier of the signed tree and the leaves acknowledged since, so
+  // that the next signing proves consistency without reading stored nodes.
+  // Until the first signing after Open, the proof reads stored nodes.
+  bool signed_tree_known_ = false;
+  Frontier signed_tree_;
+  std::vector<Hash> since_signed_;
 
   mutable absl::Mutex cache_mu_;
   mutable absl::flat_hash_map<uint64_t, Hash> node_cache_ ABSL_GUARDED_BY(cache_mu_);

@@ -343,6 +343,53 @@ TEST(DiariumTest, CheckpointIntervalUsesInjectedClock) {
   EXPECT_EQ(cp->body.size, 1u);
 }
 
+// Signing proves each new checkpoint consistent with the last one from the
+// leaves acknowledged since (no stored nodes); for bursts of every shape the
+// stored tree must agree, and the last note must reach the disk with the
+// next group's batch or at close.
+TEST(DiariumTest, SuccessiveCheckpointsAreConsistentAndTheLastIsPersisted) {
+  ScratchDir dir("db");
+  std::string last_note;
+  {
+    auto d = MustOpen(TestOptions(), dir.path());
+    SignedCheckpoint prev = d->LatestCheckpoint();
+    uint64_t n = 0;
+    uint64_t burst = 1;
+    for (int round = 0; round < 40; ++round) {
+      burst = (burst * 37 + 11) % 97 + 1;  // 1..97, varied: odd sizes, powers of two
+      std::atomic<int> failed{0};
+      for (uint64_t i = 0; i < burst; ++i, ++n) {
+        d->AppendAsync(Entry(n), {}, [&](absl::StatusOr<uint64_t> r) {
+          if (!r.ok()) failed++;
+        });
+      }
+      absl::StatusOr<SignedCheckpoint> cp = d->AwaitCheckpoint(n, absl::Seconds(30));
+      ASSERT_TRUE(cp.ok()) << "round " << round << ": " << cp.status();
+      ASSERT_EQ(failed.load(), 0);
+      absl::StatusOr<std::vector<Hash>> proof = d->ConsistencyProof(prev.body.size, cp->body.size);
+      ASSERT_TRUE(proof.ok()) << proof.status();
+      EXPECT_TRUE(VerifyConsistency(prev.body.size, cp->body.size, prev.body.root, cp->body.root, *proof).ok())
+          << prev.body.size << " -> " << cp->body.size;
+      prev = *cp;
+    }
+    EXPECT_GT(d->stats().checkpoints, 40u);
+    last_note = d->LatestCheckpoint().note;
+    ASSERT_EQ(d->LatestCheckpoint().body.size, n);
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Options ro;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {"index", rocksdb::ColumnFamilyOptions()}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(ro, dir.path(), families, &handles, &raw).ok());
+  std::string stored;
+  EXPECT_TRUE(raw->Get(rocksdb::ReadOptions(), "mcheckpoint", &stored).ok());
+  EXPECT_EQ(stored, last_note);
+  for (auto* h : handles) raw->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  delete raw;
+}
+
 TEST(DiariumTest, ReopenKeepsTreeAndRefusesOtherOrigin) {
   ScratchDir dir("db");
   Hash root;
