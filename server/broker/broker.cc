@@ -423,12 +423,13 @@ class Broker::Impl {
   // ------------------------------------------------------------ the flow
 
   // The generic state-changing call: idempotency, validation, reservation,
-  // payload write, append, apply, checkpoint, respond.
+  // payload write, append, apply, checkpoint, respond. `respond` gets the
+  // entry last and may take parts of it (the assessment) instead of copying.
   template <typename Resp>
   void Run(const Caller& caller, absl::string_view idem, const v1::DsseEnvelope& env,
            v1::Action::BodyCase body,
            std::function<absl::StatusOr<Prepared>(const Verified&)> validate,
-           std::function<Resp(const v1::DiariumEntry&, uint64_t, bool)> respond, Done<Resp> done) {
+           std::function<Resp(v1::DiariumEntry&, uint64_t, bool)> respond, Done<Resp> done) {
     if (absl::Status s = AuthenticateLocked(caller); !s.ok()) return done(s);
     if (absl::Status s = RateLimit(caller); !s.ok()) return done(s);
     absl::StatusOr<Verified> v = VerifyAction(caller, idem, env, body);
@@ -487,7 +488,7 @@ class Broker::Impl {
 
   template <typename Resp>
   void Commit(std::shared_ptr<Prepared> prep, std::shared_ptr<Verified> v,
-              std::function<Resp(const v1::DiariumEntry&, uint64_t, bool)> respond, Done<Resp> done) {
+              std::function<Resp(v1::DiariumEntry&, uint64_t, bool)> respond, Done<Resp> done) {
     std::optional<absl::StatusOr<uint64_t>> immediate;
     // The envelope goes into the entry's batch: both are durable, or neither.
     std::vector<storage::Payload> payloads;
@@ -537,7 +538,7 @@ class Broker::Impl {
 
   template <typename Resp>
   void OnAppended(std::shared_ptr<Prepared> prep, std::shared_ptr<Verified> v, absl::StatusOr<uint64_t> index,
-                  std::function<Resp(const v1::DiariumEntry&, uint64_t, bool)> respond, Done<Resp> done) {
+                  std::function<Resp(v1::DiariumEntry&, uint64_t, bool)> respond, Done<Resp> done) {
     std::optional<Resp> r;
     absl::Status failure;
     bool first_failure = false;
@@ -651,10 +652,10 @@ class Broker::Impl {
           };
           return p;
         },
-        [this](const v1::DiariumEntry& e, uint64_t index, bool replayed) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        [this](v1::DiariumEntry& e, uint64_t index, bool replayed) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
           v1::RequestResponse resp;
           *resp.mutable_logged() = MakeLogged(e.request().opening().case_id(), index, replayed, true);
-          *resp.mutable_assessment() = e.request().assessment();
+          resp.mutable_assessment()->Swap(e.mutable_request()->mutable_assessment());
           return resp;
         },
         std::move(done));
@@ -714,10 +715,10 @@ class Broker::Impl {
           p.keys.agency_ids = {AgencyKey(c.summary.from()), AgencyKey(c.summary.to())};
           return p;
         },
-        [this](const v1::DiariumEntry& e, uint64_t index, bool replayed) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        [this](v1::DiariumEntry& e, uint64_t index, bool replayed) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
           v1::DecideResponse resp;
           *resp.mutable_logged() = MakeLogged(e.decision().case_id(), index, replayed, false);
-          *resp.mutable_assessment() = e.decision().assessment();
+          resp.mutable_assessment()->Swap(e.mutable_decision()->mutable_assessment());
           return resp;
         },
         std::move(done));
@@ -790,10 +791,10 @@ class Broker::Impl {
           };
           return p;
         },
-        [this](const v1::DiariumEntry& e, uint64_t index, bool replayed) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        [this](v1::DiariumEntry& e, uint64_t index, bool replayed) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
           v1::SendResponse resp;
           *resp.mutable_logged() = MakeLogged(e.send().opening().case_id(), index, replayed, true);
-          *resp.mutable_assessment() = e.send().assessment();
+          resp.mutable_assessment()->Swap(e.mutable_send()->mutable_assessment());
           return resp;
         },
         std::move(done));
@@ -832,7 +833,7 @@ class Broker::Impl {
           p.keys.agency_ids = {AgencyKey(c.summary.from()), AgencyKey(c.summary.to())};
           return p;
         },
-        [this, caller](const v1::DiariumEntry& e, uint64_t index, bool replayed) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        [this, caller](v1::DiariumEntry& e, uint64_t index, bool replayed) ABSL_SHARED_LOCKS_REQUIRED(mu_) {
           v1::AcknowledgeResponse resp;
           const std::string& id = e.receipt().case_id();
           bool is_from = proj_.cases.count(id) && AgencyKey(proj_.cases.at(id).summary.from()) ==
