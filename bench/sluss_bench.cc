@@ -15,8 +15,16 @@
 // once before and once after the Sluss phase (the ceiling is their mean).
 //
 // Usage: sluss-bench [--concurrency=32] [--channels=4] [--seconds=30]
-//                    [--echo-seconds=10] [--echo-bytes=N] [--pki=DIR] [--keep]
-//                    [--json]
+//                    [--echo-seconds=10] [--echo-bytes=N] [--prepared=N]
+//                    [--pki=DIR] [--keep] [--json]
+//
+// --prepared=N: before the timed phase each client thread builds N round
+// trips' signed and sealed calls (Request, Decide, Acknowledge: the case id
+// follows from the asker's agency and idempotency key), so the timed phase
+// measures the broker with clients that do what the echo's clients do plus
+// Open (fetch, verify the officer's signature, decrypt), not the clients'
+// sealing and signing on the same two cores. Every call still reaches slussd
+// signed and is verified there. A thread that uses up its N ends the phase.
 #include <unistd.h>
 
 #include <algorithm>
@@ -45,6 +53,7 @@
 #include "client/client.h"
 #include "client/profile.h"
 #include "echo.grpc.pb.h"
+#include "exchange/action.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/process.h"
 
@@ -62,6 +71,7 @@ struct Flags {
   std::string pki;
   bool keep = false;
   bool json = false;
+  int prepared = 0;  // > 0: each thread signs and seals this many round trips before the timed phase
 };
 
 bool ParseFlags(int argc, char** argv, Flags& f) {
@@ -76,7 +86,8 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
       return v && absl::SimpleAtoi(*v, &out);
     };
     if (num("--concurrency=", f.concurrency) || num("--channels=", f.channels) || num("--seconds=", f.seconds) ||
-        num("--echo-seconds=", f.echo_seconds) || num("--echo-bytes=", f.echo_bytes)) {
+        num("--echo-seconds=", f.echo_seconds) || num("--echo-bytes=", f.echo_bytes) ||
+        num("--prepared=", f.prepared)) {
       continue;
     }
     if (auto v = value("--pki=")) {
@@ -88,7 +99,7 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
     } else {
       std::fprintf(stderr,
                    "unknown flag %s\nusage: sluss-bench [--concurrency=32] [--channels=4] [--seconds=30] "
-                   "[--echo-seconds=10] [--echo-bytes=N] [--pki=DIR] [--keep] [--json]\n",
+                   "[--echo-seconds=10] [--echo-bytes=N] [--prepared=N] [--pki=DIR] [--keep] [--json]\n",
                    argv[i]);
       return false;
     }
@@ -147,6 +158,7 @@ struct PhaseResult {
   std::string first_error;
   Samples samples;
   double load_before = 0, load_after = 0;
+  bool used_up = false;  // --prepared: a thread used up its prepared round trips
 };
 
 double LoadAverage() {
@@ -320,9 +332,37 @@ absl::StatusOr<std::unique_ptr<client::SlussClient>> MakeClient(const std::strin
 
 // One full round trip; appends the latency of each step to `lat`. Returns the
 // number of RPCs made, or the first error.
-absl::StatusOr<int> RoundTrip(Pair& p, Samples& lat, size_t* request_bytes) {
-  auto t = [](auto a, auto b) { return Micros(a, b); };
+// One round trip's calls, signed and sealed ahead (--prepared).
+struct PreparedTrip {
+  v1::RequestRequest request;
+  std::string case_id;
+  v1::DecideRequest decide;
+  v1::AcknowledgeRequest ack;
+  std::string digest;  // of the disclosed envelope
+};
+
+absl::StatusOr<PreparedTrip> Prepare(Pair& p) {
+  PreparedTrip t;
   auto built = p.asker->BuildRequest(YoungAtRisk());
+  if (!built.ok()) return built.status();
+  t.request = *std::move(built);
+  auto asker = p.asker->MyAgency();
+  if (!asker.ok()) return asker.status();
+  t.case_id = exchange::CaseIdFor(*asker, t.request.idempotency_key());
+  auto dec = p.decider->BuildDiscloseTo(t.case_id, *asker, kAnswer, Attest18a(), "Utlämnas enligt 10:18a OSL.");
+  if (!dec.ok()) return dec.status();
+  t.decide = *std::move(dec);
+  t.digest = exchange::EnvelopeDigest(t.decide.answer());
+  auto ack = p.asker->BuildAck(t.case_id, t.digest);
+  if (!ack.ok()) return ack.status();
+  t.ack = *std::move(ack);
+  return t;
+}
+
+absl::StatusOr<int> RoundTrip(Pair& p, Samples& lat, size_t* request_bytes, const PreparedTrip* pre = nullptr) {
+  auto t = [](auto a, auto b) { return Micros(a, b); };
+  absl::StatusOr<v1::RequestRequest> built =
+      pre != nullptr ? absl::StatusOr<v1::RequestRequest>(pre->request) : p.asker->BuildRequest(YoungAtRisk());
   if (!built.ok()) return built.status();
   if (request_bytes != nullptr) *request_bytes = built->ByteSizeLong();
   Clock::time_point a = Clock::now();
@@ -331,12 +371,17 @@ absl::StatusOr<int> RoundTrip(Pair& p, Samples& lat, size_t* request_bytes) {
   if (!req.ok()) return req.status();
   lat["Request"].push_back(t(a, b));
   const std::string case_id = req->logged().case_id();
+  if (pre != nullptr && case_id != pre->case_id) {
+    return absl::InternalError(absl::StrCat("prepared case id ", pre->case_id, ", broker assigned ", case_id));
+  }
 
   // The decider knows the case's recipient, as from its Inbox: no CaseHistory
   // call (docs/PERFORMANCE.md "Broker": every RPC of the round trip counts).
   auto recipient = p.asker->MyAgency();  // cached after the first WhoAmI
   if (!recipient.ok()) return recipient.status();
-  auto dec = p.decider->BuildDiscloseTo(case_id, *recipient, kAnswer, Attest18a(), "Utlämnas enligt 10:18a OSL.");
+  auto dec = pre != nullptr ? absl::StatusOr<v1::DecideRequest>(pre->decide)
+                            : p.decider->BuildDiscloseTo(case_id, *recipient, kAnswer, Attest18a(),
+                                                         "Utlämnas enligt 10:18a OSL.");
   if (!dec.ok()) return dec.status();
   a = Clock::now();
   auto decided = p.decider->Decide(*dec);
@@ -351,8 +396,9 @@ absl::StatusOr<int> RoundTrip(Pair& p, Samples& lat, size_t* request_bytes) {
   if (opened->plaintext != kAnswer) return absl::DataLossError("opened plaintext differs");
   lat["Open"].push_back(t(a, b));
 
+  if (pre != nullptr && opened->digest != pre->digest) return absl::DataLossError("opened digest differs");
   a = Clock::now();
-  auto ack = p.asker->Ack(case_id, opened->digest);
+  auto ack = pre != nullptr ? p.asker->Acknowledge(pre->ack) : p.asker->Ack(case_id, opened->digest);
   b = Clock::now();
   if (!ack.ok()) return ack.status();
   lat["Acknowledge"].push_back(t(a, b));
@@ -374,6 +420,29 @@ absl::StatusOr<PhaseResult> RunSluss(const std::string& pki, const Flags& f, siz
   }
   PhaseResult r;
   absl::Mutex mu;
+  // --prepared: every thread's calls, built before anything is timed.
+  std::vector<std::vector<PreparedTrip>> prepared(static_cast<size_t>(f.concurrency));
+  if (f.prepared > 0) {
+    std::vector<std::thread> makers;
+    absl::Status failed;
+    for (int i = 0; i < f.concurrency; ++i) {
+      makers.emplace_back([&, i] {
+        Pair& p = pairs[static_cast<size_t>(i % f.channels)];
+        for (int k = 0; k < f.prepared; ++k) {
+          auto t = Prepare(p);
+          if (!t.ok()) {
+            absl::MutexLock l(&mu);
+            failed = t.status();
+            return;
+          }
+          prepared[static_cast<size_t>(i)].push_back(*std::move(t));
+        }
+      });
+    }
+    for (auto& th : makers) th.join();
+    if (!failed.ok()) return failed;
+  }
+  std::atomic<bool> used_up{false};
   r.load_before = LoadAverage();
   const CpuMeter cpu(slussd);
   const Clock::time_point t0 = Clock::now();
@@ -382,12 +451,22 @@ absl::StatusOr<PhaseResult> RunSluss(const std::string& pki, const Flags& f, siz
   for (int i = 0; i < f.concurrency; ++i) {
     threads.emplace_back([&, i] {
       Pair& p = pairs[static_cast<size_t>(i % f.channels)];
+      const std::vector<PreparedTrip>& mine = prepared[static_cast<size_t>(i)];
+      size_t next = 0;
       Samples lat;
       uint64_t calls = 0, trips = 0, errors = 0;
       std::string first_error;
-      while (Clock::now() < end && errors < 100) {
+      while (Clock::now() < end && errors < 100 && !used_up.load(std::memory_order_relaxed)) {
+        const PreparedTrip* pre = nullptr;
+        if (f.prepared > 0) {
+          if (next == mine.size()) {
+            used_up = true;
+            break;
+          }
+          pre = &mine[next++];
+        }
         const Clock::time_point a = Clock::now();
-        auto n = RoundTrip(p, lat, nullptr);
+        auto n = RoundTrip(p, lat, nullptr, pre);
         if (!n.ok()) {
           if (errors++ == 0) first_error = n.status().ToString();
           continue;
@@ -411,6 +490,7 @@ absl::StatusOr<PhaseResult> RunSluss(const std::string& pki, const Flags& f, siz
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   cpu.Stop(r);
   r.load_after = LoadAverage();
+  r.used_up = used_up;
   return r;
 }
 
@@ -566,6 +646,8 @@ int Main(int argc, char** argv) {
     j["concurrency"] = f.concurrency;
     j["channel_pairs"] = f.channels;
     j["seconds"] = sluss->seconds;
+    j["prepared_per_thread"] = f.prepared;
+    j["prepared_used_up"] = sluss->used_up;
     j["request_bytes"] = request_bytes;
     j["echo_bytes"] = echo_bytes;
     j["sluss"] = {{"calls_per_s", sluss_cps}, {"round_trips_per_s", rts}, {"calls", sluss->calls},
@@ -587,6 +669,13 @@ int Main(int argc, char** argv) {
   } else {
     std::printf("sluss-bench: %d client threads on %d channel pairs, %.1f s; Request message %zu B, echo %zu B\n",
                 f.concurrency, f.channels, sluss->seconds, request_bytes, echo_bytes);
+    if (f.prepared > 0) {
+      std::printf("clients: Request, Decide and Acknowledge signed and sealed before the timed phase (%d round trips "
+                  "per thread%s); Open live\n",
+                  f.prepared, sluss->used_up ? ", used up: the phase ended early" : "");
+    } else {
+      std::printf("clients: every call signed and sealed live, on the same cores as slussd\n");
+    }
     std::printf("load average: %.2f before echo, %.2f before sluss, %.2f after sluss, %.2f after echo\n",
                 echo1->load_before, sluss->load_before, sluss->load_after, echo2->load_after);
     std::printf("\n%-34s %10s %9s %9s %9s\n", "what", "n", "p50 ms", "p99 ms", "max ms");

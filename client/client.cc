@@ -554,6 +554,12 @@ absl::StatusOr<Opened> SlussClient::Open(const std::string& case_id, v1::GetDisc
 
 absl::StatusOr<v1::AcknowledgeResponse> SlussClient::Ack(const std::string& case_id, const std::string& digest,
                                                          const std::string& idempotency_key) {
+  SLUSS_ASSIGN_OR_RETURN(v1::AcknowledgeRequest req, BuildAck(case_id, digest, idempotency_key));
+  return Acknowledge(req);
+}
+
+absl::StatusOr<v1::AcknowledgeRequest> SlussClient::BuildAck(const std::string& case_id, const std::string& digest,
+                                                             const std::string& idempotency_key) {
   const std::string idem = idempotency_key.empty() ? RandomKey() : idempotency_key;
   v1::Action act;
   act.set_idempotency_key(idem);
@@ -562,7 +568,7 @@ absl::StatusOr<v1::AcknowledgeResponse> SlussClient::Ack(const std::string& case
   v1::AcknowledgeRequest req;
   SLUSS_ASSIGN_OR_RETURN(*req.mutable_action(), SignAction(act));
   req.set_idempotency_key(idem);
-  return Acknowledge(req);
+  return req;
 }
 
 absl::StatusOr<v1::RevokeKeyResponse> SlussClient::Revoke(const std::string& officer, const std::string& reason,

@@ -145,6 +145,9 @@ class SlussClient {
                               sluss::v1::GetDisclosureRequest::Which which = sluss::v1::GetDisclosureRequest::ANSWER);
   absl::StatusOr<sluss::v1::AcknowledgeResponse> Ack(const std::string& case_id, const std::string& digest,
                                                      const std::string& idempotency_key = "");
+  // The signed call Ack makes, without sending it.
+  absl::StatusOr<sluss::v1::AcknowledgeRequest> BuildAck(const std::string& case_id, const std::string& digest,
+                                                         const std::string& idempotency_key = "");
   absl::StatusOr<sluss::v1::RevokeKeyResponse> Revoke(const std::string& officer, const std::string& reason,
                                                       const std::string& idempotency_key = "");
 
