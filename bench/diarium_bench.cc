@@ -5,20 +5,20 @@
 //   build/release/bin/diarium_bench [--dir=var/diarium-bench] [--seconds=5]
 //                                   [--rounds=3] [--big=10000000] [--proofs=20000]
 //                                   [--gather-us=N] [--no-ceilings] [--pipelined-sync]
-//                                   [--flood=N [--flood-drop=cast]]
+//                                   [--slices=10] [--flood=N [--flood-drop=cast]]
 //
-// Steps 1-3 run --rounds times, interleaved, and the median ratios are
-// printed (the machine is shared: load moves between phases).
-//
-// (Each round runs 1, 3, 2: ceiling (b) right after the phase it is
-// compared with.)
+// Steps 1-3 run --rounds times and the median ratios are printed (the
+// machine is shared: load moves between phases).
 //
 // 1. Durable 1 KiB appends, 64 appender threads (each entry with 5 index
 //    rows: case, 2 agencies, pseudonym, time), and the latency from Append
-//    to the publication of a signed checkpoint covering the entry.
-// 2. Ceiling (a): raw RocksDB, 64 threads, synced 1 KiB Puts.
-// 3. Ceiling (b): one writer, synced WriteBatches of the diarium's mean group
-//    size, 1 KiB values, no Merkle work, no index rows.
+//    to the publication of a signed checkpoint covering the entry. The
+//    phase runs in --slices slices; after each, the appenders pause and
+// 2. ceiling (b) runs for as long: one writer, synced WriteBatches of the
+//    diarium's mean entries per sync so far, 1 KiB values, no Merkle work,
+//    no index rows (the disk's speed swings within seconds on these
+//    machines, so the two are compared slice by slice).
+// 3. Ceiling (a): raw RocksDB, 64 threads, synced 1 KiB Puts.
 // 4. Bytes on disk per 1 KiB entry after compaction (log of step 1).
 // 5. A big log (default 10M entries of 32 bytes, appended with AppendAsync so
 //    groups are large): build time, Open time after a clean close, and
@@ -65,6 +65,7 @@ struct Flags {
   bool sync_in_sequencer = true;
   int64_t gather_us = -1;  // -1: DiariumOptions' default
   int rounds = 3;
+  int slices = 10;  // the diarium phase and ceiling (b) alternate in this many slices
   uint64_t flood = 0;  // > 0: only step 6 (for callgrind), with this many entries
   std::string flood_drop;  // index rows left out of step 6: letters of "cast"
 };
@@ -89,6 +90,8 @@ Flags ParseFlags(int argc, char** argv) {
       f.flood = std::stoull(*v7);
     } else if (auto v8 = value("--flood-drop=")) {
       f.flood_drop = *v8;
+    } else if (auto v9 = value("--slices=")) {
+      f.slices = std::max(1, std::stoi(*v9));
     } else if (auto v6 = value("--rounds=")) {
       f.rounds = std::max(1, std::stoi(*v6));
     } else if (auto v5 = value("--gather-us=")) {
@@ -172,7 +175,59 @@ struct AppendResult {
   double bytes_per_entry = 0;
 };
 
-AppendResult BenchDiarium(const std::string& dir, int seconds) {
+std::unique_ptr<rocksdb::DB> RawDb(const std::string& dir) {
+  std::filesystem::remove_all(dir);
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(o, dir, &db);
+  if (!s.ok()) {
+    std::fprintf(stderr, "rocksdb open: %s\n", s.ToString().c_str());
+    std::exit(1);
+  }
+  return std::unique_ptr<rocksdb::DB>(db);
+}
+
+// Ceiling (b): one writer, synced WriteBatches of a given number of 1 KiB
+// values, no Merkle work, no index rows. One database for the whole round,
+// written in slices between the diarium's.
+class BatchCeiling {
+ public:
+  explicit BatchCeiling(const std::string& dir) : db_(RawDb(dir)) {}
+
+  // Writes batches of `batch_size` for `d`.
+  void Run(absl::Duration d, size_t batch_size) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    const absl::Time t0 = absl::Now();
+    const absl::Time end = t0 + d;
+    while (absl::Now() < end) {
+      rocksdb::WriteBatch b;
+      for (size_t i = 0; i < batch_size; ++i) {
+        std::string key(9, 'e');
+        for (int j = 0; j < 8; ++j) key[1 + j] = static_cast<char>((entries_ + i) >> (56 - 8 * j));
+        b.Put(key, PooledValue(rng_()));
+      }
+      if (!db_->Write(wo, &b).ok()) std::exit(1);
+      entries_ += batch_size;
+    }
+    time_ += absl::Now() - t0;
+  }
+  double per_sec() const { return entries_ / std::max(1e-9, absl::ToDoubleSeconds(time_)); }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::mt19937_64 rng_{7};
+  uint64_t entries_ = 0;
+  absl::Duration time_;
+};
+
+// The diarium phase: `seconds` of appends in `slices` slices. With a
+// ceiling, each slice is followed by a slice of the same length of ceiling
+// (b) at the batch size the diarium reached so far, the appenders paused:
+// the disk's speed on these machines swings within seconds, and slices side
+// by side see the same disk.
+AppendResult BenchDiarium(const std::string& dir, int seconds, int slices, BatchCeiling* ceiling) {
   std::filesystem::remove_all(dir);
   auto opened = Diarium::Open(Options(), dir);
   Die(opened.status(), "open");
@@ -191,17 +246,33 @@ AppendResult BenchDiarium(const std::string& dir, int seconds) {
       last = cp->body.size;
     }
   });
-  const DiariumOptions ignored;
+  // Appenders run while `paused` is false; `in_flight` counts appends under
+  // way (raised before `paused` is read, so a pause waits for every append
+  // that saw it clear).
+  std::atomic<bool> paused{true};
+  std::atomic<int> in_flight{0};
+  struct Gate {  // what paused appenders wait on
+    absl::Mutex mu;
+    bool running = false;   // mirrors !paused
+    bool finished = false;  // the phase is over
+    bool Open() const { return running || finished; }
+  } gate;
   std::atomic<uint64_t> done{0};
-  const absl::Time t0 = absl::Now();
-  const absl::Time end = t0 + absl::Seconds(seconds);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       std::mt19937_64 rng(t);
       sluss::storage::IndexKeys keys;
       keys.agency_ids = {"212000-0142/socialtjanst", absl::StrCat("202100-", 1000 + t % 8, "/polis")};
-      for (uint64_t k = 0; absl::Now() < end; ++k) {
+      for (uint64_t k = 0;; ++k) {
+        in_flight.fetch_add(1);
+        if (paused.load()) {
+          in_flight.fetch_sub(1);
+          absl::MutexLock l(&gate.mu);
+          gate.mu.Await(absl::Condition(&gate, &Gate::Open));
+          if (gate.finished) return;
+          continue;
+        }
         const std::string& e = PooledValue(rng());
         keys.case_id = absl::StrCat("2024-", t, "-", k / 10);
         keys.subject_pseudonyms = {absl::StrCat("p", rng() % 100000)};
@@ -211,17 +282,44 @@ AppendResult BenchDiarium(const std::string& dir, int seconds) {
         Die(idx.status(), "append");
         if (*idx < kMaxEntries) start_ns[*idx].store(s, std::memory_order_relaxed);
         done++;
+        in_flight.fetch_sub(1);
       }
     });
   }
+  const absl::Duration slice = absl::Seconds(seconds) / std::max(1, slices);
+  absl::Duration elapsed_d;
+  for (int i = 0; i < std::max(1, slices); ++i) {
+    const absl::Time t0 = absl::Now();
+    {
+      absl::MutexLock l(&gate.mu);
+      paused = false;
+      gate.running = true;
+    }
+    absl::SleepFor(slice);
+    {
+      absl::MutexLock l(&gate.mu);
+      paused = true;
+      gate.running = false;
+    }
+    while (in_flight.load() > 0) absl::SleepFor(absl::Microseconds(50));
+    elapsed_d += absl::Now() - t0;
+    if (ceiling != nullptr) {
+      const sluss::storage::DiariumStats st = d.stats();
+      const double per_sync = static_cast<double>(st.entries) / std::max<uint64_t>(1, st.syncs);
+      ceiling->Run(slice, std::max<size_t>(1, static_cast<size_t>(per_sync + 0.5)));
+    }
+  }
+  {
+    absl::MutexLock l(&gate.mu);
+    gate.finished = true;
+  }
   for (auto& th : threads) th.join();
-  const double elapsed = absl::ToDoubleSeconds(absl::Now() - t0);
+  const double elapsed = absl::ToDoubleSeconds(elapsed_d);
   // Let the last checkpoint land, then stop the observer.
   (void)d.AwaitCheckpoint(d.size(), absl::Seconds(5));
   absl::SleepFor(absl::Milliseconds(50));
   stop = true;
   observer.join();
-  (void)ignored;
 
   AppendResult r;
   r.entries = done.load();
@@ -230,9 +328,10 @@ AppendResult BenchDiarium(const std::string& dir, int seconds) {
   r.mean_group = static_cast<double>(st.entries) / std::max<uint64_t>(1, st.groups);
   r.max_group = st.max_group;
   r.per_sync = static_cast<double>(st.entries) / std::max<uint64_t>(1, st.syncs);
-  std::printf("  (groups %" PRIu64 ", syncs %" PRIu64 " of %.1f entries, %.0f us each of a %.0f us"
-              " cycle, gather waits %" PRIu64 ", checkpoints %" PRIu64 ")\n",
-              st.groups, st.syncs, r.per_sync,
+  std::printf("  (groups %" PRIu64 " (%" PRIu64 " built during a write), syncs %" PRIu64
+              " of %.1f entries, %.0f us each of a %.0f us cycle, gather waits %" PRIu64
+              ", checkpoints %" PRIu64 ")\n",
+              st.groups, st.prebuilt, st.syncs, r.per_sync,
               absl::ToDoubleMicroseconds(st.sync_time) / std::max<uint64_t>(1, st.syncs),
               elapsed * 1e6 / std::max<uint64_t>(1, st.syncs), st.gather_waits, st.checkpoints);
   std::vector<double> lat;
@@ -250,19 +349,6 @@ AppendResult BenchDiarium(const std::string& dir, int seconds) {
   Die(usage.status(), "disk usage");
   r.bytes_per_entry = static_cast<double>(*usage) / r.entries;
   return r;
-}
-
-std::unique_ptr<rocksdb::DB> RawDb(const std::string& dir) {
-  std::filesystem::remove_all(dir);
-  rocksdb::Options o;
-  o.create_if_missing = true;
-  rocksdb::DB* db = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(o, dir, &db);
-  if (!s.ok()) {
-    std::fprintf(stderr, "rocksdb open: %s\n", s.ToString().c_str());
-    std::exit(1);
-  }
-  return std::unique_ptr<rocksdb::DB>(db);
 }
 
 double BenchRawPuts(const std::string& dir, int seconds) {
@@ -286,27 +372,6 @@ double BenchRawPuts(const std::string& dir, int seconds) {
   }
   for (auto& th : threads) th.join();
   return done.load() / absl::ToDoubleSeconds(absl::Now() - t0);
-}
-
-double BenchRawBatches(const std::string& dir, int seconds, size_t batch_size) {
-  auto db = RawDb(dir);
-  std::mt19937_64 rng(7);
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  uint64_t done = 0;
-  const absl::Time t0 = absl::Now();
-  const absl::Time end = t0 + absl::Seconds(seconds);
-  while (absl::Now() < end) {
-    rocksdb::WriteBatch b;
-    for (size_t i = 0; i < batch_size; ++i) {
-      std::string key(9, 'e');
-      for (int j = 0; j < 8; ++j) key[1 + j] = static_cast<char>((done + i) >> (56 - 8 * j));
-      b.Put(key, PooledValue(rng()));
-    }
-    if (!db->Write(wo, &b).ok()) std::exit(1);
-    done += batch_size;
-  }
-  return done / absl::ToDoubleSeconds(absl::Now() - t0);
 }
 
 void BenchBig(const std::string& dir, uint64_t n, int proofs) {
@@ -439,16 +504,19 @@ int main(int argc, char** argv) {
   std::printf("diarium_bench: %d s per throughput phase, %d appenders, %zu-byte entries, dir %s\n",
               f.seconds, kThreads, kValueSize, f.dir.c_str());
 
-  // Rounds of (diarium, ceiling (b), ceiling (a)), each phase `seconds`
-  // long: on a shared machine the load moves within seconds, so each
-  // round's ratios compare phases run side by side, and the median ratio
+  // Rounds of (diarium interleaved with ceiling (b), then ceiling (a)), each
+  // `seconds` long: on a shared machine the disk's speed moves within
+  // seconds, so each round's ratios compare phases run side by side (the
+  // diarium and ceiling (b) in alternating slices), and the median ratio
   // over the rounds is the figure to report.
   ValuePool();
   std::vector<double> ratio_a, ratio_b, rates;
   for (int round = 1; round <= f.rounds; ++round) {
     std::printf("round %d of %d\n", round, f.rounds);
     Settle();
-    const AppendResult d = BenchDiarium(f.dir + "/diarium", f.seconds);
+    std::unique_ptr<BatchCeiling> ceiling_b;
+    if (f.ceilings) ceiling_b = std::make_unique<BatchCeiling>(f.dir + "/raw-batches");
+    const AppendResult d = BenchDiarium(f.dir + "/diarium", f.seconds, f.slices, ceiling_b.get());
     rates.push_back(d.per_sec);
     std::printf("diarium durable appends: %.0f/s (mean group %.1f, max %" PRIu64
                 ", %.1f entries per sync, %" PRIu64 " entries)\n",
@@ -458,15 +526,13 @@ int main(int argc, char** argv) {
     std::printf("bytes on disk per 1 KiB entry after compaction: %.0f (%.2fx)\n",
                 d.bytes_per_entry, d.bytes_per_entry / kValueSize);
     if (!f.ceilings) continue;
-    // The batch size the diarium reaches per sync (one sync may cover
-    // several of its groups). Ceiling (b) runs right after the diarium, the
-    // phase it is compared with.
-    const size_t batch = std::max<size_t>(1, static_cast<size_t>(d.per_sync + 0.5));
-    Settle();
-    const double b = BenchRawBatches(f.dir + "/raw-batches", f.seconds, batch);
+    const double b = ceiling_b->per_sec();
+    ceiling_b.reset();
     ratio_b.push_back(d.per_sec / b);
-    std::printf("ceiling (b) one writer synced WriteBatch of %zu x 1 KiB: %.0f/s -> diarium %.0f%% (target >= 70%%)\n",
-                batch, b, 100 * d.per_sec / b);
+    std::printf("ceiling (b) one writer synced WriteBatches of the diarium's entries per sync"
+                " (%.1f) x 1 KiB, in %d slices between the diarium's: %.0f/s -> diarium %.0f%%"
+                " (target >= 70%%)\n",
+                d.per_sync, f.slices, b, 100 * d.per_sec / b);
     Settle();
     const double a = BenchRawPuts(f.dir + "/raw-puts", f.seconds);
     ratio_a.push_back(d.per_sec / a);

@@ -1,12 +1,14 @@
 // The diarium store. Formats and guarantees: docs/DIARIUM.md.
 //
-// One sequencer thread owns the write path (like leveldb's DBImpl::Write,
-// but with a dedicated leader): appenders queue requests and wait; the
-// sequencer takes everything queued and writes one WriteBatch (entries, tree
-// hash runs, index rows) to the WAL without syncing. The syncer thread syncs
-// every group written so far at once and hands them to the publisher
-// thread, which acknowledges them and signs a checkpoint if the interval
-// allows, while the next sync already runs (docs/DIARIUM.md §1).
+// The write path is sequenced (like leveldb's DBImpl::Write, but with
+// dedicated threads): appenders queue requests and wait. By default the
+// writer thread writes one WriteBatch per group (entries, tree hash runs,
+// index rows) with one synced write, while the builder thread builds the
+// next group's batch from what was queued meanwhile; the publisher thread
+// acknowledges written groups and signs a checkpoint if the interval allows
+// (docs/DIARIUM.md §1). The alternative (sync_in_sequencer = false): the
+// sequencer writes each group unsynced and the syncer thread's SyncWAL
+// covers every group written so far.
 #include "storage/diarium.h"
 
 #include <pthread.h>
@@ -279,12 +281,20 @@ struct Diarium::Request {
   }
 };
 
+struct Diarium::OpenBatch {
+  rocksdb::WriteBatch batch;
+  std::vector<PendingGroup> groups;
+  size_t entries = 0;
+  size_t bytes = 0;
+};
+
 Diarium::Diarium(const DiariumOptions& options, std::string path,
                  std::unique_ptr<rocksdb::DB> db)
     : options_(options),
       path_(std::move(path)),
       clock_(options.clock != nullptr ? options.clock : &RealClock()),
-      db_(std::move(db)) {}
+      db_(std::move(db)),
+      open_(std::make_unique<OpenBatch>()) {}
 
 absl::StatusOr<std::unique_ptr<Diarium>> Diarium::Open(const DiariumOptions& options,
                                                        absl::string_view path) {
@@ -357,8 +367,13 @@ absl::StatusOr<std::unique_ptr<Diarium>> Diarium::Open(const DiariumOptions& opt
   d->default_cf_ = handles[0];
   d->index_cf_ = handles[1];
   SLUSS_RETURN_IF_ERROR(Annotate(d->Load(), absl::StrCat("diarium: opening ", dir)));
-  d->sequencer_ = std::thread([p = d.get()] { p->SequencerLoop(); });
-  d->syncer_ = std::thread([p = d.get()] { p->SyncerLoop(); });
+  if (options.sync_in_sequencer) {
+    d->sequencer_ = std::thread([p = d.get()] { p->WriterLoop(); });
+    d->syncer_ = std::thread([p = d.get()] { p->BuilderLoop(); });
+  } else {
+    d->sequencer_ = std::thread([p = d.get()] { p->SequencerLoop(); });
+    d->syncer_ = std::thread([p = d.get()] { p->SyncerLoop(); });
+  }
   d->publisher_ = std::thread([p = d.get()] { p->PublisherLoop(); });
   d->warmer_ = std::thread([p = d.get(), n = d->size()] { p->WarmNodeCache(n); });
   return d;
@@ -464,6 +479,7 @@ Diarium::~Diarium() {
     stopping_ = true;
     work_cv_.Signal();
     sync_cv_.Signal();
+    build_cv_.Signal();
   }
   warm_stop_ = true;
   if (warmer_.joinable()) warmer_.join();
@@ -573,14 +589,157 @@ bool Diarium::PendingFull() const {
 // it takes the pending groups). Waking it for every request would cost a
 // futile context switch per append while a sync runs.
 void Diarium::WakeSequencer() {
-  if (queue_.size() == 1 && !PendingFull()) work_cv_.Signal();
+  if (options_.sync_in_sequencer && writing_ && queue_.size() == cohort_ && !built_this_write_) {
+    build_cv_.Signal();  // the builder's gather is complete
+    return;
+  }
+  if (queue_.size() != 1) return;
+  if (!options_.sync_in_sequencer) {
+    if (!PendingFull()) work_cv_.Signal();
+  } else if (!writing_) {
+    work_cv_.Signal();  // the idle writer builds and writes it
+  } else if (!built_this_write_) {
+    build_cv_.Signal();  // the builder gathers it for the next write
+  }
 }
 
-// Stage 1 of the write pipeline (docs/DIARIUM.md §1): take every queued
-// request (up to the group limits), assign indices, build one WriteBatch
-// (entries, index rows, hash runs) and write it to the WAL without syncing;
-// then hand the group to the syncer. While the syncer waits for the disk,
-// this thread already builds and writes the next group.
+// The longest prefix of the queue with at most `max_entries` requests and
+// `max_bytes` bytes (callers that must take at least one request pass at
+// least the first one's bytes).
+std::vector<Diarium::Request> Diarium::TakeQueued(size_t max_entries, size_t max_bytes) {
+  std::vector<Request> group;
+  size_t n = 0, bytes = 0;
+  while (n < queue_.size() && n < max_entries && bytes + queue_[n].bytes() <= max_bytes) {
+    bytes += queue_[n].bytes();
+    ++n;
+  }
+  if (n == queue_.size()) {
+    group.swap(queue_);
+  } else {
+    group.assign(std::make_move_iterator(queue_.begin()),
+                 std::make_move_iterator(queue_.begin() + n));
+    queue_.erase(queue_.begin(), queue_.begin() + n);
+  }
+  return group;
+}
+
+// The default write path (sync_in_sequencer): two threads share the work
+// of one sequencer. The writer writes each batch with one synced write and
+// hands it to the publisher; while that write runs, the builder builds what
+// is queued into the next batch (entries, index rows, hash runs), so that
+// the writer's next write starts as soon as the last one ends. When the
+// writer finds nothing built, it builds the queued requests itself (as a
+// lone sequencer would): under light load no thread is woken in between.
+void Diarium::WriterLoop() {
+  pthread_setname_np(pthread_self(), "diarium-seq");
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+  while (true) {
+    std::unique_ptr<OpenBatch> out = std::make_unique<OpenBatch>();
+    {
+      absl::MutexLock b(&build_mu_);
+      if (open_->groups.empty()) {
+        std::vector<Request> group;
+        {
+          absl::MutexLock l(&mu_);
+          while (queue_.empty() && !stopping_) work_cv_.Wait(&mu_);
+          if (queue_.empty()) {
+            sequencer_done_ = true;
+            build_cv_.Signal();
+            return;
+          }
+          group = TakeQueued(options_.max_group_entries,
+                             std::max(options_.max_group_bytes, queue_.front().bytes()));
+        }
+        BuildGroup(std::move(group), open_.get());
+      }
+      out.swap(open_);
+      absl::MutexLock l(&mu_);
+      writing_ = true;
+      built_this_write_ = false;
+      write_started_ = absl::Now();
+      if (!queue_.empty()) build_cv_.Signal();
+    }
+    absl::Status status;
+    {
+      absl::MutexLock l(&mu_);
+      status = poison_;
+    }
+    if (status.ok() && !out->groups.empty()) {
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      const rocksdb::Status s = db_->Write(wo, &out->batch);
+      if (!s.ok()) {
+        const uint64_t end = out->groups.back().after.size();
+        status = FromRocks(s, absl::StrCat("diarium: writing entries ", end - out->entries, "..",
+                                           end - 1));
+        Poison(status);
+      }
+    }
+    absl::MutexLock l(&mu_);
+    writing_ = false;
+    last_write_took_ = absl::Now() - write_started_;
+    cohort_ = out->entries;  // acknowledged next, they will append again
+    if (!out->groups.empty()) {
+      if (status.ok()) {
+        stats_.syncs++;
+        stats_.sync_time += last_write_took_;
+      }
+      synced_.push_back(SyncedGroups{std::move(out->groups), std::move(status)});
+      publish_cv_.Signal();
+    }
+  }
+}
+
+// The writer's helper: while a synced write runs, builds what is queued
+// into open_ for the writer's next write. It builds once per write, after
+// gathering: appenders acknowledged by one write append again during the
+// next, and one build of all of them costs less than one per arrival.
+void Diarium::BuilderLoop() {
+  pthread_setname_np(pthread_self(), "diarium-build");
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+  while (true) {
+    {
+      absl::MutexLock l(&mu_);
+      while (!(writing_ && !built_this_write_ && !queue_.empty()) && !sequencer_done_) {
+        build_cv_.Wait(&mu_);
+      }
+      if (sequencer_done_) {
+        // The writer has written its last batch: nothing follows it.
+        syncer_done_ = true;
+        publish_cv_.Signal();
+        return;
+      }
+      const absl::Time deadline = write_started_ + last_write_took_ / 2;
+      while (writing_ && queue_.size() < cohort_ && !stopping_ &&
+             !build_cv_.WaitWithDeadline(&mu_, deadline)) {
+      }
+      if (!writing_) continue;  // the writer builds what is queued itself
+      built_this_write_ = true;
+    }
+    absl::MutexLock b(&build_mu_);
+    std::vector<Request> group;
+    {
+      absl::MutexLock l(&mu_);
+      if (queue_.empty() || open_->entries >= options_.max_group_entries ||
+          open_->bytes >= options_.max_group_bytes) {
+        continue;
+      }
+      size_t max_bytes = options_.max_group_bytes - open_->bytes;
+      if (open_->groups.empty()) max_bytes = std::max(max_bytes, queue_.front().bytes());
+      group = TakeQueued(options_.max_group_entries - open_->entries, max_bytes);
+      if (group.empty()) continue;
+    }
+    BuildGroup(std::move(group), open_.get());
+    absl::MutexLock l(&mu_);
+    stats_.prebuilt++;
+  }
+}
+
+// Stage 1 of the pipelined-sync path (sync_in_sequencer = false; docs/DIARIUM.md
+// §1): take every queued request (up to the group limits), build one
+// WriteBatch and write it to the WAL without syncing; then hand the group to
+// the syncer. While the syncer waits for the disk, this thread already
+// builds and writes the next group.
 void Diarium::SequencerLoop() {
   pthread_setname_np(pthread_self(), "diarium-seq");
   // RocksDB counts every key comparison in a thread-local perf context
@@ -603,25 +762,45 @@ void Diarium::SequencerLoop() {
         sync_cv_.Signal();
         return;
       }
-      size_t n = 0, bytes = 0;
-      while (n < queue_.size() && n < options_.max_group_entries &&
-             (n == 0 || bytes + queue_[n].bytes() <= options_.max_group_bytes)) {
-        bytes += queue_[n].bytes();
-        ++n;
-      }
-      if (n == queue_.size()) {
-        group.swap(queue_);
-      } else {
-        group.assign(std::make_move_iterator(queue_.begin()),
-                     std::make_move_iterator(queue_.begin() + n));
-        queue_.erase(queue_.begin(), queue_.begin() + n);
-      }
+      group = TakeQueued(options_.max_group_entries,
+                         std::max(options_.max_group_bytes, queue_.front().bytes()));
     }
     WriteGroup(std::move(group));
   }
 }
 
+// The pipelined-sync path (sync_in_sequencer = false): build the group and
+// write it to the WAL without syncing; the syncer's SyncWAL covers it.
 void Diarium::WriteGroup(std::vector<Request> group) {
+  OpenBatch out;
+  {
+    absl::MutexLock b(&build_mu_);
+    BuildGroup(std::move(group), &out);
+  }
+  if (out.groups.empty()) return;  // refused: the store is poisoned
+  // Written to the WAL (one atomic record) but not synced: invisible to our
+  // readers, which never look past the durable size_.
+  const rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &out.batch);
+  PendingGroup& g = out.groups.front();
+  if (!s.ok()) {
+    const uint64_t n = g.after.size() - g.requests.size();
+    const absl::Status err = FromRocks(
+        s, absl::StrCat("diarium: writing entries ", n, "..", g.after.size() - 1));
+    Poison(err);
+    for (Request& r : g.requests) r.done(err);
+    return;
+  }
+  absl::MutexLock l(&mu_);
+  pending_entries_ += g.requests.size();
+  pending_.push_back(std::move(g));
+  // While the syncer gathers, wake it only once it has what it waits for.
+  if (pending_entries_ >= sync_wake_entries_) sync_cv_.Signal();
+}
+
+// Adds one group to `out`: assigns its indices, puts its rows (entries,
+// hash runs, index rows, the unpersisted checkpoint note) into out->batch
+// and advances frontier_. A poisoned store fails the group instead.
+void Diarium::BuildGroup(std::vector<Request> group, OpenBatch* out) {
   absl::Status poisoned;
   std::string note;  // the newest signed checkpoint, if not yet persisted
   {
@@ -638,7 +817,7 @@ void Diarium::WriteGroup(std::vector<Request> group) {
   // memtable's skiplist inserts a sorted run from a cached splice, several
   // times cheaper than keys in arbitrary order. Rows are per group, not per
   // entry (docs/DIARIUM.md §2): every key is a skiplist insert.
-  rocksdb::WriteBatch batch;
+  rocksdb::WriteBatch& batch = out->batch;
   std::vector<Hash> leaves;
   leaves.reserve(group.size());
   // Entry bundles (§2.1), written without copying the entries twice: the
@@ -731,32 +910,10 @@ void Diarium::WriteGroup(std::vector<Request> group) {
     }
     batch.Put(index_cf_, TimeRowKey(bucket, n), value);
   }
-  // Written to the WAL (one atomic record) but not synced: invisible to our
-  // readers, which never look past the durable size_.
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync_in_sequencer;
-  const rocksdb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) {
-    const absl::Status err = FromRocks(
-        s, absl::StrCat("diarium: writing entries ", n, "..", n + group.size() - 1));
-    Poison(err);
-    for (Request& r : group) r.done(err);
-    return;
-  }
   frontier_ = next;
-  absl::MutexLock l(&mu_);
-  if (options_.sync_in_sequencer) {  // durable now: straight to the publisher
-    stats_.syncs++;
-    std::vector<PendingGroup> one;
-    one.push_back(PendingGroup{std::move(group), next});
-    synced_.push_back(SyncedGroups{std::move(one), absl::OkStatus()});
-    publish_cv_.Signal();
-    return;
-  }
-  pending_entries_ += group.size();
-  pending_.push_back(PendingGroup{std::move(group), next});
-  // While the syncer gathers, wake it only once it has what it waits for.
-  if (pending_entries_ >= sync_wake_entries_) sync_cv_.Signal();
+  out->entries += group.size();
+  for (const Request& r : group) out->bytes += r.bytes();
+  out->groups.push_back(PendingGroup{std::move(group), std::move(next)});
 }
 
 // Stage 2: one WAL sync covers every group written so far (group commit

@@ -106,10 +106,10 @@ struct DiariumOptions {
   // latency only, never durability. docs/PERFORMANCE.md has measurements:
   // on a CPU-bound machine the gather did not pay, hence off by default.
   absl::Duration sync_gather_wait = absl::ZeroDuration();
-  // True (default): the sequencer writes each group with one synced write
-  // (WriteOptions::sync, RocksDB's WAL append + fdatasync) and hands it
-  // straight to the publisher; the next group is everything queued
-  // meanwhile. False: the two-stage pipeline — the group is written
+  // True (default): the writer thread writes each group with one synced
+  // write (WriteOptions::sync, RocksDB's WAL append + fdatasync) and hands
+  // it straight to the publisher, while the builder thread builds the next
+  // group from what was queued meanwhile. False: the two-stage pipeline — the group is written
   // unsynced and a syncer thread's SyncWAL covers every group written so far
   // while the sequencer writes the next (sync_gather_wait applies only
   // here). Affects throughput and latency only, never durability;
@@ -130,10 +130,11 @@ struct DiariumStats {
   uint64_t groups = 0;       // groups (one WriteBatch each)
   uint64_t syncs = 0;        // WAL syncs (each covers one or more groups)
   uint64_t gather_waits = 0; // syncs delayed by sync_gather_wait
+  uint64_t prebuilt = 0;     // groups the builder built while a write ran
   uint64_t entries = 0;      // entries appended
   uint64_t max_group = 0;    // largest group, in entries
   uint64_t checkpoints = 0;  // checkpoints signed
-  absl::Duration sync_time;  // total time in WAL syncs (the syncer's SyncWAL calls)
+  absl::Duration sync_time;  // total time in WAL syncs (synced writes, or SyncWAL calls)
 };
 
 class Diarium {
@@ -253,10 +254,19 @@ class Diarium {
     std::vector<PendingGroup> groups;
     absl::Status status;
   };
+  // Groups built into one WriteBatch and not yet written (the builder adds
+  // to it while the writer's synced write runs; docs/DIARIUM.md §1).
+  struct OpenBatch;
   absl::Status Load();
   void SequencerLoop();
+  void WriterLoop();
+  void BuilderLoop();
   bool PendingFull() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WakeSequencer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<Request> TakeQueued(size_t max_entries, size_t max_bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void BuildGroup(std::vector<Request> group, OpenBatch* out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(build_mu_);
   void WriteGroup(std::vector<Request> group);
   void SyncerLoop();
   absl::Status SyncGroups(const std::vector<PendingGroup>& groups);
@@ -287,8 +297,21 @@ class Diarium {
   rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* index_cf_ = nullptr;
 
+  // Held by whoever builds (the writer or the builder): it owns open_ and
+  // frontier_. Taken before mu_.
+  absl::Mutex build_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  std::unique_ptr<OpenBatch> open_ ABSL_GUARDED_BY(build_mu_);  // never null
   mutable absl::Mutex mu_;
   absl::CondVar work_cv_;                 // sequencer: queue, room, shutdown
+  absl::CondVar build_cv_;                // builder: queue while writing, shutdown
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;    // the writer's synced write runs
+  // The builder builds once per write: when the entries acknowledged by the
+  // previous write (cohort_) are queued again, or half a write's time after
+  // the write started, whichever comes first.
+  bool built_this_write_ ABSL_GUARDED_BY(mu_) = false;
+  size_t cohort_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time write_started_ ABSL_GUARDED_BY(mu_);
+  absl::Duration last_write_took_ ABSL_GUARDED_BY(mu_);
   absl::CondVar sync_cv_;                 // syncer: pending groups, shutdown
   absl::CondVar publish_cv_;              // publisher: synced groups, shutdown
   mutable absl::CondVar checkpoint_cv_;   // AwaitCheckpoint waiters
@@ -308,8 +331,8 @@ class Diarium {
   std::string unpersisted_note_ ABSL_GUARDED_BY(mu_);
   DiariumStats stats_ ABSL_GUARDED_BY(mu_);
 
-  // Owned by the sequencer thread (and by Open before it starts): the tree
-  // including groups written but not yet synced.
+  // The tree including groups built but not yet durable: owned by the
+  // holder of build_mu_ (and by Open before the threads start).
   Frontier frontier_;
   // Owned by the publisher thread (and by Open): the durable tree and the
   // last signed checkpoint.

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/synchronization/notification.h"
 #include "rocksdb/file_system.h"
 
 namespace sluss::storage::testing {
@@ -33,6 +34,12 @@ class FaultFs : public rocksdb::FileSystemWrapper {
   std::atomic<bool> disk_full{false};      // every Append fails (ENOSPC)
   std::atomic<bool> corrupt_reads{false};  // reads of .sst files get one byte flipped
   std::atomic<int> failed_syncs{0};
+  // If set, the next WAL sync notifies sync_entered and waits for
+  // sync_released before it goes on (and fails, if fail_sync is set): lets
+  // a test act while a synced write is under way.
+  std::atomic<bool> hold_sync{false};
+  absl::Notification sync_entered;
+  absl::Notification sync_released;
   // If set (before use), WAL syncs also fail while this file exists: lets a
   // test fail a separate process's syncs (slussd's [testing] config key).
   std::string fail_sync_if_exists;
@@ -117,6 +124,10 @@ class FaultFs : public rocksdb::FileSystemWrapper {
    private:
     template <typename F>
     rocksdb::IOStatus DoSync(F sync) {
+      if (wal_ && fs_->hold_sync.exchange(false)) {
+        fs_->sync_entered.Notify();
+        fs_->sync_released.WaitForNotification();
+      }
       if (wal_ && fs_->SyncFailureTriggered()) {
         fs_->failed_syncs++;
         return rocksdb::IOStatus::IOError("injected: fdatasync failed (EIO)");

@@ -3,8 +3,11 @@
 // checks the exact error, that nothing unsynced was acknowledged, and that
 // the store refuses appends after a failed write until reopened.
 #include <memory>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "crypto/hash.h"
 #include "gmock/gmock.h"
@@ -106,6 +109,58 @@ TEST_F(FaultTest, FailedSyncIsNotAcknowledgedAndPoisonsTheStore) {
   ExpectIntact(*d, 10);
   EXPECT_EQ(*d->Append(Entry(10)), 10u);
   EXPECT_TRUE(d->AwaitCheckpoint(11, absl::Seconds(10)).ok());
+}
+
+// Appends queued while a synced write runs are built into the next batch
+// (docs/DIARIUM.md §1); when that write fails, the built batch must never be
+// written: it would put entries after a gap the log cannot fill.
+TEST_F(FaultTest, GroupBuiltDuringAFailedWriteIsNeverWritten) {
+  {
+    auto d = Open();
+    for (int i = 0; i < 5; ++i) ASSERT_EQ(*d->Append(Entry(i)), uint64_t(i));
+    ASSERT_TRUE(d->AwaitCheckpoint(5, absl::Seconds(10)).ok());
+    fs_->fail_sync = true;
+    fs_->hold_sync = true;
+    absl::StatusOr<uint64_t> first;
+    std::thread writer([&] { first = d->Append(Entry(5)); });
+    fs_->sync_entered.WaitForNotification();  // entry 5's write is under way
+    constexpr int kQueued = 4;
+    absl::Mutex mu;
+    std::vector<absl::Status> later;
+    for (int i = 0; i < kQueued; ++i) {
+      d->AppendAsync(Entry(6 + i), IndexKeys{}, [&](absl::StatusOr<uint64_t> r) {
+        absl::MutexLock l(&mu);
+        later.push_back(r.status());
+      });
+    }
+    // Wait until the builder has built them into the next batch.
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (d->stats().prebuilt == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+    ASSERT_GE(d->stats().prebuilt, 1u);
+    fs_->sync_released.Notify();
+    writer.join();
+    EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable) << first.status();
+    {
+      absl::MutexLock l(&mu);
+      auto all = [&] { return later.size() == kQueued; };
+      ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&all), absl::Seconds(10)));
+      for (const absl::Status& s : later) {
+        EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+        EXPECT_THAT(s.message(), HasSubstr("injected: fdatasync failed"));
+      }
+    }
+    EXPECT_EQ(d->size(), 5u);
+    fs_->fail_sync = false;
+  }
+  // No power cut: entry 5 reached the WAL before its sync failed and may
+  // survive; the batch built after it was never written.
+  auto d = Open();
+  ASSERT_NE(d, nullptr);
+  EXPECT_GE(d->size(), 5u);
+  EXPECT_LE(d->size(), 6u);
+  ExpectIntact(*d, d->size());
+  const uint64_t next = d->size();
+  EXPECT_EQ(*d->Append(Entry(next)), next);
 }
 
 TEST_F(FaultTest, DiskFullIsResourceExhausted) {
