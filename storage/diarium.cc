@@ -583,8 +583,10 @@ bool Diarium::PendingFull() const {
          (!pending_.empty() && sync_wake_entries_ == 0);
 }
 
-// Called after queueing a request. The sequencer waits for a request or
-// for room in pending_; only the first request into an empty queue can end
+// Called after queueing a request. By default (sync_in_sequencer) it wakes
+// the idle writer, or, while a write runs, the builder (on the first request
+// and once the cohort is queued). In the pipelined-sync mode the sequencer
+// waits for a request or for room in pending_; only the first request into an empty queue can end
 // its wait, and only if there is room (otherwise the syncer wakes it when
 // it takes the pending groups). Waking it for every request would cost a
 // futile context switch per append while a sync runs.
@@ -729,7 +731,9 @@ void Diarium::BuilderLoop() {
       group = TakeQueued(options_.max_group_entries - open_->entries, max_bytes);
       if (group.empty()) continue;
     }
+    const size_t before = open_->groups.size();
     BuildGroup(std::move(group), open_.get());
+    if (open_->groups.size() == before) continue;  // refused: the store is poisoned
     absl::MutexLock l(&mu_);
     stats_.prebuilt++;
   }

@@ -326,8 +326,9 @@ class Diarium {
   absl::Status poison_ ABSL_GUARDED_BY(mu_);
   uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;  // durable, acknowledged
   SignedCheckpoint latest_ ABSL_GUARDED_BY(mu_);
-  // The newest signed note not yet in a write batch: the sequencer puts it
-  // into its next group's batch (docs/DIARIUM.md §1.5), the close writes it.
+  // The newest signed note not yet in a write batch: the next group built
+  // carries it (docs/DIARIUM.md §1.5), the close writes it. A note in a
+  // batch that is never written (poisoned store) is lost; Open signs again.
   std::string unpersisted_note_ ABSL_GUARDED_BY(mu_);
   DiariumStats stats_ ABSL_GUARDED_BY(mu_);
 

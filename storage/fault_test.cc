@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -116,17 +117,27 @@ TEST_F(FaultTest, FailedSyncIsNotAcknowledgedAndPoisonsTheStore) {
 // written: it would put entries after a gap the log cannot fill.
 TEST_F(FaultTest, GroupBuiltDuringAFailedWriteIsNeverWritten) {
   {
+    // Declared before the store: its callbacks may run until it closes.
+    constexpr int kQueued = 4;
+    absl::Mutex mu;
+    std::vector<absl::Status> later;
+    absl::StatusOr<uint64_t> first;
+    std::thread writer;
     auto d = Open();
+    ASSERT_NE(d, nullptr);
+    // On any early return: release the held sync and join, so that neither
+    // the test nor the store's writer is left blocked.
+    absl::Cleanup release = [&] {
+      if (!fs_->sync_released.HasBeenNotified()) fs_->sync_released.Notify();
+      if (writer.joinable()) writer.join();
+    };
     for (int i = 0; i < 5; ++i) ASSERT_EQ(*d->Append(Entry(i)), uint64_t(i));
     ASSERT_TRUE(d->AwaitCheckpoint(5, absl::Seconds(10)).ok());
     fs_->fail_sync = true;
     fs_->hold_sync = true;
-    absl::StatusOr<uint64_t> first;
-    std::thread writer([&] { first = d->Append(Entry(5)); });
-    fs_->sync_entered.WaitForNotification();  // entry 5's write is under way
-    constexpr int kQueued = 4;
-    absl::Mutex mu;
-    std::vector<absl::Status> later;
+    writer = std::thread([&] { first = d->Append(Entry(5)); });
+    // Entry 5's write is under way.
+    ASSERT_TRUE(fs_->sync_entered.WaitForNotificationWithTimeout(absl::Seconds(10)));
     for (int i = 0; i < kQueued; ++i) {
       d->AppendAsync(Entry(6 + i), IndexKeys{}, [&](absl::StatusOr<uint64_t> r) {
         absl::MutexLock l(&mu);
