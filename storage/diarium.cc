@@ -17,6 +17,7 @@
 #include <array>
 #include <bit>
 #include <filesystem>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -46,7 +47,7 @@ constexpr char kIndexPrefix = 'i';
 constexpr char kPayloadPrefix = 'p';
 constexpr char kTimePrefix = 't';
 constexpr char kMetaPrefix = 'm';
-constexpr absl::string_view kFormatVersion = "sluss-diarium-v2";
+constexpr absl::string_view kFormatVersion = "sluss-diarium-v3";
 // An entry bundle is cut where it would exceed this many bytes (§2.1); it
 // always holds at least one entry.
 constexpr size_t kMaxBundleBytes = 65536;
@@ -78,6 +79,33 @@ uint64_t GetBe64(const char* p) {
   for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   return v;
 }
+
+// Unsigned LEB128 varints, as in Protocol Buffers: 7 bits per byte, low
+// group first, high bit set on every byte but the last (§2.4).
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// Reads a varint from the front of `in` and advances it; nullopt if `in`
+// ends inside it or it does not fit 64 bits.
+std::optional<uint64_t> GetVarint(absl::string_view* in) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    const uint64_t b = static_cast<unsigned char>(in->front());
+    in->remove_prefix(1);
+    if (shift == 63 && b > 1) return std::nullopt;
+    v |= (b & 0x7f) << shift;
+    if ((b & 0x80) == 0) return v;
+  }
+  return std::nullopt;
+}
+
+uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
 // The key of the entry bundle whose first entry is `first` (§2.1).
 std::string EntryKey(uint64_t first) {
@@ -888,13 +916,13 @@ void Diarium::BuildGroup(std::vector<Request> group, OpenBatch* out) {
   std::sort(postings.begin(), postings.end());
   for (size_t i = 0; i < postings.size();) {
     size_t j = i;
+    while (j < postings.size() && postings[j].first == postings[i].first) ++j;
+    // Keyed by its last index; the value holds the gaps down to each
+    // earlier one, last first (empty for a row of one index).
     std::string value;
-    while (j < postings.size() && postings[j].first == postings[i].first) {
-      PutBe64(&value, postings[j].second);
-      ++j;
-    }
+    for (size_t k = j - 1; k > i; --k) PutVarint(&value, postings[k].second - postings[k - 1].second);
     std::string key = std::move(postings[i].first);
-    PutBe64(&key, postings[j - 1].second);  // keyed by its last index
+    PutBe64(&key, postings[j - 1].second);
     batch.Put(index_cf_, key, value);
     i = j;
   }
@@ -907,10 +935,16 @@ void Diarium::BuildGroup(std::vector<Request> group, OpenBatch* out) {
   std::sort(times.begin(), times.end());
   for (size_t i = 0; i < times.size();) {
     const uint64_t bucket = times[i].first >> kTimeBucketShift;
+    // Each pair as the time key's step from the previous one (from the
+    // bucket's start) and the index's signed step from the previous one
+    // (from the group's first index).
     std::string value;
+    uint64_t prev_time = bucket << kTimeBucketShift, prev_index = n;
     for (; i < times.size() && (times[i].first >> kTimeBucketShift) == bucket; ++i) {
-      PutBe64(&value, times[i].first);
-      PutBe64(&value, times[i].second);
+      PutVarint(&value, times[i].first - prev_time);
+      PutVarint(&value, ZigZag(static_cast<int64_t>(times[i].second - prev_index)));
+      prev_time = times[i].first;
+      prev_index = times[i].second;
     }
     batch.Put(index_cf_, TimeRowKey(bucket, n), value);
   }
@@ -1251,6 +1285,7 @@ absl::StatusOr<std::vector<uint64_t>> Diarium::Find(IndexKind kind, absl::string
   std::string start = prefix;
   PutBe64(&start, from_index);
   std::vector<uint64_t> out;
+  std::vector<uint64_t> row;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), index_cf_));
   auto is_row = [&](const rocksdb::Slice& k) {
     return k.size() == prefix.size() + 8 && absl::StartsWith(ToView(k), prefix);
@@ -1259,14 +1294,19 @@ absl::StatusOr<std::vector<uint64_t>> Diarium::Find(IndexKind kind, absl::string
   // `start` is the first that holds an index >= from_index.
   for (it->Seek(start); it->Valid() && out.size() < limit && is_row(it->key()); it->Next()) {
     const uint64_t last = GetBe64(it->key().data() + prefix.size());
-    const rocksdb::Slice v = it->value();
-    if (v.size() == 0 || v.size() % 8 != 0 || GetBe64(v.data() + v.size() - 8) != last) {
-      return absl::DataLossError(absl::StrCat("diarium: index row at ", last, " is malformed"));
+    // The row's indices, last first: each gap must be a whole varint > 0
+    // that stays above zero.
+    row.assign(1, last);
+    for (absl::string_view v = ToView(it->value()); !v.empty();) {
+      const std::optional<uint64_t> gap = GetVarint(&v);
+      if (!gap.has_value() || *gap == 0 || *gap > row.back()) {
+        return absl::DataLossError(absl::StrCat("diarium: index row at ", last, " is malformed"));
+      }
+      row.push_back(row.back() - *gap);
     }
-    for (size_t off = 0; off < v.size() && out.size() < limit; off += 8) {
-      const uint64_t index = GetBe64(v.data() + off);
-      if (index >= tree_size) return out;
-      if (index >= from_index) out.push_back(index);
+    for (auto r = row.rbegin(); r != row.rend() && out.size() < limit; ++r) {
+      if (*r >= tree_size) return out;
+      if (*r >= from_index) out.push_back(*r);
     }
   }
   SLUSS_RETURN_IF_ERROR(FromRocks(it->status(), "diarium: reading index"));
@@ -1302,15 +1342,24 @@ absl::StatusOr<std::vector<uint64_t>> Diarium::FindByTime(absl::Time from, absl:
       flush();
       bucket = row_bucket;
     }
-    const rocksdb::Slice v = it->value();
-    if (v.size() == 0 || v.size() % 16 != 0) {
-      return absl::DataLossError(absl::StrCat("diarium: time row at ", GetBe64(k.data() + 9),
-                                              " is malformed"));
+    // Steps from the bucket's start and the group's first index (§2.4);
+    // every time must stay inside the row's bucket.
+    const uint64_t first = GetBe64(k.data() + 9);
+    absl::string_view v = ToView(it->value());
+    uint64_t t = row_bucket << kTimeBucketShift, index = first;
+    bool ok = !v.empty();
+    while (ok && !v.empty()) {
+      const std::optional<uint64_t> dt = GetVarint(&v);
+      const std::optional<uint64_t> di = GetVarint(&v);
+      ok = dt.has_value() && di.has_value() && *dt <= (uint64_t{1} << kTimeBucketShift);
+      if (!ok) break;
+      t += *dt;
+      index += static_cast<uint64_t>(UnZigZag(*di));
+      ok = (t >> kTimeBucketShift) == row_bucket;
+      if (ok && t >= lo && t < hi && index < tree_size) pairs.emplace_back(t, index);
     }
-    for (size_t off = 0; off < v.size(); off += 16) {
-      const uint64_t t = GetBe64(v.data() + off);
-      const uint64_t index = GetBe64(v.data() + off + 8);
-      if (t >= lo && t < hi && index < tree_size) pairs.emplace_back(t, index);
+    if (!ok) {
+      return absl::DataLossError(absl::StrCat("diarium: time row at ", first, " is malformed"));
     }
   }
   SLUSS_RETURN_IF_ERROR(FromRocks(it->status(), "diarium: reading time index"));

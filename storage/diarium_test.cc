@@ -107,6 +107,81 @@ TEST(DiariumTest, AppendReadAndIndexes) {
   EXPECT_EQ(d->Append("x", big).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// Posting and time rows hold varints (docs/DIARIUM.md §2.4); a row whose
+// varints are cut off, or whose steps leave its range, is kDataLoss naming
+// the row, never a wrong answer.
+TEST(DiariumTest, MalformedIndexRowsAreDataLoss) {
+  ScratchDir dir("db");
+  const absl::Time t0 = absl::FromUnixSeconds(1700000000);
+  {
+    auto d = MustOpen(TestOptions(), dir.path());
+    for (int i = 0; i < 3; ++i) {
+      IndexKeys k;
+      k.case_id = "case-x";
+      k.time = t0 + absl::Milliseconds(i);
+      ASSERT_TRUE(d->Append(Entry(i), k).ok());  // one group each: rows at 0, 1, 2
+    }
+    ASSERT_THAT(*d->Find(IndexKind::kCase, "case-x"), ElementsAre(0, 1, 2));
+  }
+  // Rewrite the rows of entry 1 in the index family.
+  auto rewrite = [&](char prefix, absl::string_view value) {
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Options o;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(o, dir.path(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const std::string& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(rocksdb::DB::Open(o, dir.path(), families, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    rocksdb::ColumnFamilyHandle* index = nullptr;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == "index") index = handles[i];
+    }
+    ASSERT_NE(index, nullptr);
+    std::vector<std::string> keys;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), index));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::string k = it->key().ToString();
+      if (k[0] == prefix && k.back() == '\x01') keys.push_back(k);  // ends in be64(1)
+    }
+    it.reset();
+    ASSERT_EQ(keys.size(), 1u);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), index, keys[0], rocksdb::Slice(value.data(), value.size())).ok());
+    for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    ASSERT_TRUE(db->Close().ok());
+  };
+  // A gap of 0 (an index twice).
+  rewrite('i', std::string(1, '\0'));
+  {
+    auto d = MustOpen(TestOptions(), dir.path());
+    absl::Status s = d->Find(IndexKind::kCase, "case-x").status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+    EXPECT_THAT(s.message(), HasSubstr("index row at 1 is malformed"));
+  }
+  // A gap below index 0.
+  rewrite('i', "\x02");
+  {
+    auto d = MustOpen(TestOptions(), dir.path());
+    EXPECT_EQ(d->Find(IndexKind::kCase, "case-x").status().code(), absl::StatusCode::kDataLoss);
+  }
+  // A varint cut off.
+  rewrite('t', "\x80");
+  {
+    auto d = MustOpen(TestOptions(), dir.path());
+    absl::Status s = d->FindByTime(t0, t0 + absl::Seconds(1)).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+    EXPECT_THAT(s.message(), HasSubstr("time row at 1 is malformed"));
+  }
+  // A time step out of the row's bucket.
+  rewrite('t', std::string("\xff\xff\x7f\x00", 4));
+  {
+    auto d = MustOpen(TestOptions(), dir.path());
+    EXPECT_EQ(d->FindByTime(t0, t0 + absl::Seconds(1)).status().code(),
+              absl::StatusCode::kDataLoss);
+  }
+}
+
 // A group writes one entry bundle (cut at 64 KiB), one posting row per
 // index value and one time row per time bucket (docs/DIARIUM.md §2.1, §2.4):
 // reads and lookups must still see each entry on its own, from the memtable,
@@ -195,11 +270,42 @@ TEST(DiariumTest, OpenRefusesAnotherFormat) {
   absl::Status s = Diarium::Open(TestOptions(), dir.path()).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(s.message(), HasSubstr("format \"sluss-diarium-v1\""));
-  EXPECT_THAT(s.message(), HasSubstr("\"sluss-diarium-v2\""));
+  EXPECT_THAT(s.message(), HasSubstr("\"sluss-diarium-v3\""));
   // The old log is left as it was: no index family was added to it.
   std::vector<std::string> families;
   ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.path(), &families).ok());
   EXPECT_THAT(families, ElementsAre("default"));
+}
+
+// A v2 log has both column families but fixed-width index rows: refused by
+// name, entries untouched.
+TEST(DiariumTest, OpenRefusesAVersion2Log) {
+  ScratchDir dir("db");
+  {
+    auto d = MustOpen(TestOptions(), dir.path());
+    ASSERT_TRUE(d->Append(Entry(0)).ok());
+  }
+  auto set_format = [&](absl::string_view format) {
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Options o;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+        {"index", rocksdb::ColumnFamilyOptions()}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(rocksdb::DB::Open(o, dir.path(), families, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "mformat", rocksdb::Slice(format.data(), format.size())).ok());
+    for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    ASSERT_TRUE(db->Close().ok());
+  };
+  set_format("sluss-diarium-v2");
+  absl::Status s = Diarium::Open(TestOptions(), dir.path()).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(s.message(), HasSubstr("format \"sluss-diarium-v2\""));
+  EXPECT_THAT(s.message(), HasSubstr("\"sluss-diarium-v3\""));
+  set_format("sluss-diarium-v3");
+  auto d = MustOpen(TestOptions(), dir.path());
+  EXPECT_EQ(*d->Get(0), Entry(0));
 }
 
 TEST(DiariumTest, ConcurrentAppendsAreDenseAndShareSyncs) {
