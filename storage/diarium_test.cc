@@ -173,9 +173,11 @@ TEST(DiariumTest, MalformedIndexRowsAreDataLoss) {
     EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
     EXPECT_THAT(s.message(), HasSubstr("time row at 1 is malformed"));
   }
-  // A time step out of the row's bucket.
-  rewrite('t', std::string("\xff\xff\x7f\x00", 4));
-  {
+  // Time steps out of the row's bucket: one of exactly 2^20 µs from its
+  // start, and one too large to add.
+  for (const std::string& bad : {std::string("\x80\x80\x40\x00", 4),
+                                 std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01\x00", 11)}) {
+    rewrite('t', bad);
     auto d = MustOpen(TestOptions(), dir.path());
     EXPECT_EQ(d->FindByTime(t0, t0 + absl::Seconds(1)).status().code(),
               absl::StatusCode::kDataLoss);
