@@ -914,6 +914,9 @@ void Diarium::BuildGroup(std::vector<Request> group, OpenBatch* out) {
   // One posting row per distinct (kind, value): sorted by prefix, then by
   // index (ascending already within a prefix).
   std::sort(postings.begin(), postings.end());
+  // An entry may name a value twice (IndexKeys does not forbid it): its
+  // index is posted once.
+  postings.erase(std::unique(postings.begin(), postings.end()), postings.end());
   for (size_t i = 0; i < postings.size();) {
     size_t j = i;
     while (j < postings.size() && postings[j].first == postings[i].first) ++j;
@@ -1292,10 +1295,11 @@ absl::StatusOr<std::vector<uint64_t>> Diarium::Find(IndexKind kind, absl::string
   };
   // Rows are keyed by their last index (§2.4): the first row at or after
   // `start` is the first that holds an index >= from_index.
+  std::optional<uint64_t> prev_last;
   for (it->Seek(start); it->Valid() && out.size() < limit && is_row(it->key()); it->Next()) {
     const uint64_t last = GetBe64(it->key().data() + prefix.size());
     // The row's indices, last first: each gap must be a whole varint > 0
-    // that stays above zero.
+    // that stays above zero, and the row must lie above the one before it.
     row.assign(1, last);
     for (absl::string_view v = ToView(it->value()); !v.empty();) {
       const std::optional<uint64_t> gap = GetVarint(&v);
@@ -1304,6 +1308,10 @@ absl::StatusOr<std::vector<uint64_t>> Diarium::Find(IndexKind kind, absl::string
       }
       row.push_back(row.back() - *gap);
     }
+    if (prev_last.has_value() && row.back() <= *prev_last) {
+      return absl::DataLossError(absl::StrCat("diarium: index row at ", last, " is malformed"));
+    }
+    prev_last = last;
     for (auto r = row.rbegin(); r != row.rend() && out.size() < limit; ++r) {
       if (*r >= tree_size) return out;
       if (*r >= from_index) out.push_back(*r);
@@ -1346,16 +1354,20 @@ absl::StatusOr<std::vector<uint64_t>> Diarium::FindByTime(absl::Time from, absl:
     // every time must stay inside the row's bucket.
     const uint64_t first = GetBe64(k.data() + 9);
     absl::string_view v = ToView(it->value());
+    // A group is acknowledged whole, so a row below the acknowledged size
+    // holds only indices in [first, size); pairs come by time, then index.
     uint64_t t = row_bucket << kTimeBucketShift, index = first;
     bool ok = !v.empty();
-    while (ok && !v.empty()) {
+    for (bool at_first = true; ok && !v.empty(); at_first = false) {
       const std::optional<uint64_t> dt = GetVarint(&v);
       const std::optional<uint64_t> di = GetVarint(&v);
       ok = dt.has_value() && di.has_value() && *dt <= (uint64_t{1} << kTimeBucketShift);
       if (!ok) break;
+      const int64_t step = UnZigZag(*di);
       t += *dt;
-      index += static_cast<uint64_t>(UnZigZag(*di));
-      ok = (t >> kTimeBucketShift) == row_bucket;
+      index += static_cast<uint64_t>(step);
+      ok = (t >> kTimeBucketShift) == row_bucket && index >= first &&
+           (first >= tree_size || index < tree_size) && (at_first || *dt > 0 || step > 0);
       if (ok && t >= lo && t < hi && index < tree_size) pairs.emplace_back(t, index);
     }
     if (!ok) {

@@ -148,7 +148,8 @@ class Diarium {
   // frontier, checks it against the last persisted checkpoint (kDataLoss if
   // it does not extend it) and signs a checkpoint for any durable entries
   // not yet covered. Errors: kInvalidArgument (options), kNotFound (no log
-  // and !create_if_missing), kFailedPrecondition (other origin), kDataLoss,
+  // and !create_if_missing), kFailedPrecondition (other origin, or a log of
+  // another storage format, named; the log is left as it was), kDataLoss,
   // kUnavailable (I/O, or the directory is locked by another process).
   static absl::StatusOr<std::unique_ptr<Diarium>> Open(const DiariumOptions& options,
                                                        absl::string_view path);
@@ -186,11 +187,13 @@ class Diarium {
   absl::Status ReadRange(uint64_t begin, uint64_t end,
                          absl::FunctionRef<bool(uint64_t, absl::string_view)> fn) const;
   // Indices of entries with index row (kind, value), ascending, starting at
-  // `from_index`, at most `limit`.
+  // `from_index`, at most `limit`. kDataLoss naming the row if a stored
+  // index row is malformed (docs/DIARIUM.md §2.4).
   absl::StatusOr<std::vector<uint64_t>> Find(IndexKind kind, absl::string_view value,
                                              uint64_t from_index = 0,
                                              size_t limit = 1000) const;
   // Indices of entries whose time is in [from, to), by time then index.
+  // kDataLoss naming the row if a stored time row is malformed.
   absl::StatusOr<std::vector<uint64_t>> FindByTime(absl::Time from, absl::Time to,
                                                    size_t limit = 1000) const;
 

@@ -151,37 +151,74 @@ TEST(DiariumTest, MalformedIndexRowsAreDataLoss) {
     for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
     ASSERT_TRUE(db->Close().ok());
   };
-  // A gap of 0 (an index twice).
-  rewrite('i', std::string(1, '\0'));
-  {
+  auto bytes = [](std::initializer_list<int> b) {
+    std::string out;
+    for (int c : b) out.push_back(static_cast<char>(c));
+    return out;
+  };
+  // Posting rows of case-x at 0, 1, 2; the one at 1 rewritten.
+  const std::vector<std::pair<std::string, std::string>> bad_postings = {
+      {bytes({0x00}), "a gap of 0 (an index twice)"},
+      {bytes({0x02}), "a gap below index 0"},
+      {bytes({0x81}), "a varint cut off"},
+      {bytes({0x01}), "a row reaching back into the row before it (index 0)"},
+  };
+  for (const auto& [value, what] : bad_postings) {
+    SCOPED_TRACE(what);
+    rewrite('i', value);
     auto d = MustOpen(TestOptions(), dir.path());
     absl::Status s = d->Find(IndexKind::kCase, "case-x").status();
     EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
     EXPECT_THAT(s.message(), HasSubstr("index row at 1 is malformed"));
   }
-  // A gap below index 0.
-  rewrite('i', "\x02");
-  {
-    auto d = MustOpen(TestOptions(), dir.path());
-    EXPECT_EQ(d->Find(IndexKind::kCase, "case-x").status().code(), absl::StatusCode::kDataLoss);
-  }
-  // A varint cut off.
-  rewrite('t', "\x80");
-  {
+  rewrite('i', "");  // back to what the group wrote: the row of one index
+  EXPECT_THAT(*MustOpen(TestOptions(), dir.path())->Find(IndexKind::kCase, "case-x"),
+              ElementsAre(0, 1, 2));
+  // The time row of the group at 1 (tree size 3) rewritten.
+  const std::vector<std::pair<std::string, std::string>> bad_times = {
+      {"", "an empty row"},
+      {bytes({0x80}), "a varint cut off"},
+      {bytes({0x05}), "a row ending inside a pair"},
+      {bytes({0x80, 0x80, 0x40, 0x00}), "a time step of exactly 2^20 from the bucket's start"},
+      {bytes({0x05, 0x00, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00}),
+       "a time step of 2^64 - 2 (wraps back into the bucket)"},
+      {bytes({0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02}),
+       "an index step beyond 64 bits"},
+      {bytes({0x00, 0x06}), "an index (4) beyond the tree size (3)"},
+      {bytes({0x00, 0x01}), "an index (0) below the row's first (1)"},
+      {bytes({0x05, 0x00, 0x00, 0x00}), "the same pair twice"},
+  };
+  for (const auto& [value, what] : bad_times) {
+    SCOPED_TRACE(what);
+    rewrite('t', value);
     auto d = MustOpen(TestOptions(), dir.path());
     absl::Status s = d->FindByTime(t0, t0 + absl::Seconds(1)).status();
     EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
     EXPECT_THAT(s.message(), HasSubstr("time row at 1 is malformed"));
   }
-  // Time steps out of the row's bucket: one of exactly 2^20 µs from its
-  // start, and one too large to add.
-  for (const std::string& bad : {std::string("\x80\x80\x40\x00", 4),
-                                 std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01\x00", 11)}) {
-    rewrite('t', bad);
-    auto d = MustOpen(TestOptions(), dir.path());
-    EXPECT_EQ(d->FindByTime(t0, t0 + absl::Seconds(1)).status().code(),
-              absl::StatusCode::kDataLoss);
-  }
+  rewrite('t', bytes({0x05, 0x00, 0x07, 0x02}));  // well-formed: (start+5, 1), (start+12, 2)
+  EXPECT_TRUE(MustOpen(TestOptions(), dir.path())->FindByTime(t0, t0 + absl::Seconds(1)).ok());
+}
+
+// IndexKeys may name one value twice for an entry; the entry is posted once.
+TEST(DiariumTest, AValueNamedTwiceByOneEntryIsPostedOnce) {
+  ScratchDir dir("db");
+  auto d = MustOpen(TestOptions(), dir.path());
+  IndexKeys k;
+  k.agency_ids = {"A", "B", "A"};
+  k.subject_pseudonyms = {"p", "p"};
+  ASSERT_TRUE(d->Append(Entry(0), k).ok());
+  ASSERT_TRUE(d->Append(Entry(1), k).ok());
+  auto expect_posted_once = [](Diarium& log, IndexKind kind, absl::string_view value) {
+    absl::StatusOr<std::vector<uint64_t>> found = log.Find(kind, value);
+    ASSERT_TRUE(found.ok()) << found.status();
+    EXPECT_THAT(*found, ElementsAre(0, 1));
+  };
+  expect_posted_once(*d, IndexKind::kAgency, "A");
+  expect_posted_once(*d, IndexKind::kSubject, "p");
+  d.reset();
+  d = MustOpen(TestOptions(), dir.path());
+  expect_posted_once(*d, IndexKind::kAgency, "A");
 }
 
 // A group writes one entry bundle (cut at 64 KiB), one posting row per
@@ -249,6 +286,9 @@ TEST(DiariumTest, GroupRowsReadBackPerEntry) {
     want.resize(10);
     EXPECT_EQ(*log.FindByTime(from, to, 10), want);
   };
+  // Rows of several entries (gaps, negative index steps) only exist if
+  // groups held more than one entry.
+  EXPECT_GT(d->stats().max_group, 1u);
   check(*d);
   ASSERT_TRUE(d->Compact().ok());
   check(*d);
@@ -305,6 +345,20 @@ TEST(DiariumTest, OpenRefusesAVersion2Log) {
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
   EXPECT_THAT(s.message(), HasSubstr("format \"sluss-diarium-v2\""));
   EXPECT_THAT(s.message(), HasSubstr("\"sluss-diarium-v3\""));
+  {
+    // Refused, not rewritten: the log still says v2.
+    rocksdb::DB* raw = nullptr;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+        {"index", rocksdb::ColumnFamilyOptions()}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir.path(), families, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string format;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), "mformat", &format).ok());
+    EXPECT_EQ(format, "sluss-diarium-v2");
+    for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  }
   set_format("sluss-diarium-v3");
   auto d = MustOpen(TestOptions(), dir.path());
   EXPECT_EQ(*d->Get(0), Entry(0));
