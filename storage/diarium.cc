@@ -1301,14 +1301,13 @@ absl::StatusOr<std::vector<uint64_t>> Diarium::Find(IndexKind kind, absl::string
     // The row's indices, last first: each gap must be a whole varint > 0
     // that stays above zero, and the row must lie above the one before it.
     row.assign(1, last);
-    for (absl::string_view v = ToView(it->value()); !v.empty();) {
+    bool ok = true;
+    for (absl::string_view v = ToView(it->value()); ok && !v.empty();) {
       const std::optional<uint64_t> gap = GetVarint(&v);
-      if (!gap.has_value() || *gap == 0 || *gap > row.back()) {
-        return absl::DataLossError(absl::StrCat("diarium: index row at ", last, " is malformed"));
-      }
-      row.push_back(row.back() - *gap);
+      ok = gap.has_value() && *gap > 0 && *gap <= row.back();
+      if (ok) row.push_back(row.back() - *gap);
     }
-    if (prev_last.has_value() && row.back() <= *prev_last) {
+    if (!ok || (prev_last.has_value() && row.back() <= *prev_last)) {
       return absl::DataLossError(absl::StrCat("diarium: index row at ", last, " is malformed"));
     }
     prev_last = last;
@@ -1350,12 +1349,12 @@ absl::StatusOr<std::vector<uint64_t>> Diarium::FindByTime(absl::Time from, absl:
       flush();
       bucket = row_bucket;
     }
-    // Steps from the bucket's start and the group's first index (§2.4);
-    // every time must stay inside the row's bucket.
+    // Steps from the bucket's start and the group's first index (§2.4).
+    // Every time stays inside the row's bucket; a group is acknowledged
+    // whole, so a row below the acknowledged size holds only indices in
+    // [first, size); pairs come by time, then index.
     const uint64_t first = GetBe64(k.data() + 9);
     absl::string_view v = ToView(it->value());
-    // A group is acknowledged whole, so a row below the acknowledged size
-    // holds only indices in [first, size); pairs come by time, then index.
     uint64_t t = row_bucket << kTimeBucketShift, index = first;
     bool ok = !v.empty();
     for (bool at_first = true; ok && !v.empty(); at_first = false) {

@@ -125,31 +125,20 @@ TEST(DiariumTest, MalformedIndexRowsAreDataLoss) {
   }
   // Rewrite the rows of entry 1 in the index family.
   auto rewrite = [&](char prefix, absl::string_view value) {
-    rocksdb::DB* raw = nullptr;
-    rocksdb::Options o;
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(o, dir.path(), &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const std::string& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    ASSERT_TRUE(rocksdb::DB::Open(o, dir.path(), families, &handles, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    rocksdb::ColumnFamilyHandle* index = nullptr;
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == "index") index = handles[i];
-    }
+    auto log = testing::RawLog::Open(dir.path());
+    ASSERT_NE(log, nullptr);
+    rocksdb::ColumnFamilyHandle* index = log->family("index");
     ASSERT_NE(index, nullptr);
     std::vector<std::string> keys;
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), index));
+    std::unique_ptr<rocksdb::Iterator> it(log->db()->NewIterator(rocksdb::ReadOptions(), index));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const std::string k = it->key().ToString();
       if (k[0] == prefix && k.back() == '\x01') keys.push_back(k);  // ends in be64(1)
     }
     it.reset();
     ASSERT_EQ(keys.size(), 1u);
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), index, keys[0], rocksdb::Slice(value.data(), value.size())).ok());
-    for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-    ASSERT_TRUE(db->Close().ok());
+    ASSERT_TRUE(log->db()->Put(rocksdb::WriteOptions(), index, keys[0],
+                               rocksdb::Slice(value.data(), value.size())).ok());
   };
   auto bytes = [](std::initializer_list<int> b) {
     std::string out;
@@ -328,17 +317,10 @@ TEST(DiariumTest, OpenRefusesAVersion2Log) {
     ASSERT_TRUE(d->Append(Entry(0)).ok());
   }
   auto set_format = [&](absl::string_view format) {
-    rocksdb::DB* raw = nullptr;
-    rocksdb::Options o;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-        {"index", rocksdb::ColumnFamilyOptions()}};
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    ASSERT_TRUE(rocksdb::DB::Open(o, dir.path(), families, &handles, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "mformat", rocksdb::Slice(format.data(), format.size())).ok());
-    for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-    ASSERT_TRUE(db->Close().ok());
+    auto log = testing::RawLog::Open(dir.path());
+    ASSERT_NE(log, nullptr);
+    ASSERT_TRUE(log->db()->Put(rocksdb::WriteOptions(), "mformat",
+                               rocksdb::Slice(format.data(), format.size())).ok());
   };
   set_format("sluss-diarium-v2");
   absl::Status s = Diarium::Open(TestOptions(), dir.path()).status();
@@ -347,17 +329,11 @@ TEST(DiariumTest, OpenRefusesAVersion2Log) {
   EXPECT_THAT(s.message(), HasSubstr("\"sluss-diarium-v3\""));
   {
     // Refused, not rewritten: the log still says v2.
-    rocksdb::DB* raw = nullptr;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-        {"index", rocksdb::ColumnFamilyOptions()}};
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir.path(), families, &handles, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
+    auto log = testing::RawLog::Open(dir.path(), /*read_only=*/true);
+    ASSERT_NE(log, nullptr);
     std::string format;
-    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), "mformat", &format).ok());
+    ASSERT_TRUE(log->db()->Get(rocksdb::ReadOptions(), "mformat", &format).ok());
     EXPECT_EQ(format, "sluss-diarium-v2");
-    for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
   }
   set_format("sluss-diarium-v3");
   auto d = MustOpen(TestOptions(), dir.path());
@@ -538,18 +514,11 @@ TEST(DiariumTest, SuccessiveCheckpointsAreConsistentAndTheLastIsPersisted) {
     last_note = d->LatestCheckpoint().note;
     ASSERT_EQ(d->LatestCheckpoint().body.size, n);
   }
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Options ro;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {"index", rocksdb::ColumnFamilyOptions()}};
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(ro, dir.path(), families, &handles, &raw).ok());
+  auto log = testing::RawLog::Open(dir.path(), /*read_only=*/true);
+  ASSERT_NE(log, nullptr);
   std::string stored;
-  EXPECT_TRUE(raw->Get(rocksdb::ReadOptions(), "mcheckpoint", &stored).ok());
+  EXPECT_TRUE(log->db()->Get(rocksdb::ReadOptions(), "mcheckpoint", &stored).ok());
   EXPECT_EQ(stored, last_note);
-  for (auto* h : handles) raw->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-  delete raw;
 }
 
 TEST(DiariumTest, ReopenKeepsTreeAndRefusesOtherOrigin) {
@@ -656,15 +625,9 @@ TEST(TilesTest, PathEncoding) {
 // Flip one byte of one stored entry, the way someone with write access to
 // the RocksDB files would (through RocksDB, so checksums stay valid).
 void TamperEntry(const std::string& path, uint64_t index, bool also_leaf_hash) {
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Options o;
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(o, path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  ASSERT_TRUE(rocksdb::DB::Open(o, path, families, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
+  auto log = testing::RawLog::Open(path);
+  ASSERT_NE(log, nullptr);
+  rocksdb::DB* db = log->db();
   // Find the bundle holding `index` (the last one starting at or before it,
   // docs/DIARIUM.md §2.1) and the entry's bytes inside it.
   std::unique_ptr<rocksdb::Iterator> bundles(db->NewIterator(rocksdb::ReadOptions()));
@@ -698,8 +661,6 @@ void TamperEntry(const std::string& path, uint64_t index, bool also_leaf_hash) {
     run.replace((index - first) * 32, 32, std::string(crypto::AsStringView(leaf)));
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), it->key(), run).ok());
   }
-  for (rocksdb::ColumnFamilyHandle* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-  ASSERT_TRUE(db->Close().ok());
 }
 
 TEST(DiariumTest, TamperedEntryIsNamed) {

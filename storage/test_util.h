@@ -8,11 +8,13 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "crypto/keys.h"
 #include "crypto/note.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 #include "storage/diarium.h"
 
 namespace sluss::storage::testing {
@@ -66,6 +68,52 @@ inline std::string RawHashRunKey(int level, uint64_t first) {
   for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((first >> (8 * i)) & 0xff));
   return k;
 }
+
+// A diarium's RocksDB opened directly, with every column family it has,
+// for tests that read or rewrite stored rows the way someone with access to
+// the files could (through RocksDB, so checksums stay valid). Open returns
+// nullptr after recording a test failure if RocksDB refuses.
+class RawLog {
+ public:
+  static std::unique_ptr<RawLog> Open(const std::string& path, bool read_only = false) {
+    rocksdb::Options o;
+    std::vector<std::string> names;
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(o, path, &names);
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const std::string& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::unique_ptr<RawLog> log(new RawLog);
+    rocksdb::DB* raw = nullptr;
+    if (s.ok()) {
+      s = read_only ? rocksdb::DB::OpenForReadOnly(o, path, families, &log->handles_, &raw)
+                    : rocksdb::DB::Open(o, path, families, &log->handles_, &raw);
+    }
+    if (!s.ok()) {
+      ADD_FAILURE() << "opening " << path << " with RocksDB: " << s.ToString();
+      return nullptr;
+    }
+    log->db_.reset(raw);
+    log->names_ = std::move(names);
+    return log;
+  }
+  ~RawLog() {
+    for (rocksdb::ColumnFamilyHandle* h : handles_) EXPECT_TRUE(db_->DestroyColumnFamilyHandle(h).ok());
+    EXPECT_TRUE(db_->Close().ok());
+  }
+  rocksdb::DB* db() const { return db_.get(); }
+  // The family `name` ("default" or "index"); nullptr if the log has none.
+  rocksdb::ColumnFamilyHandle* family(const std::string& name) const {
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i] == name) return handles_[i];
+    }
+    return nullptr;
+  }
+
+ private:
+  RawLog() = default;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<std::string> names_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
 
 }  // namespace sluss::storage::testing
 
