@@ -16,7 +16,7 @@
 //
 // Usage: sluss-bench [--concurrency=32] [--channels=4] [--seconds=30]
 //                    [--echo-seconds=10] [--echo-bytes=N] [--prepared=N]
-//                    [--pki=DIR] [--keep] [--json]
+//                    [--pki=DIR] [--keep] [--json] [--align-writes=0|1]
 //
 // --prepared=N: before the timed phase each client thread builds N round
 // trips' signed and sealed calls (Request, Decide, Acknowledge: the case id
@@ -72,6 +72,7 @@ struct Flags {
   bool keep = false;
   bool json = false;
   int prepared = 0;  // > 0: each thread signs and seals this many round trips before the timed phase
+  int align_writes = 1;  // slussd's diarium.align_writes_to_checkpoints (0: off, for comparison)
 };
 
 bool ParseFlags(int argc, char** argv, Flags& f) {
@@ -87,7 +88,7 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
     };
     if (num("--concurrency=", f.concurrency) || num("--channels=", f.channels) || num("--seconds=", f.seconds) ||
         num("--echo-seconds=", f.echo_seconds) || num("--echo-bytes=", f.echo_bytes) ||
-        num("--prepared=", f.prepared)) {
+        num("--prepared=", f.prepared) || num("--align-writes=", f.align_writes)) {
       continue;
     }
     if (auto v = value("--pki=")) {
@@ -99,7 +100,8 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
     } else {
       std::fprintf(stderr,
                    "unknown flag %s\nusage: sluss-bench [--concurrency=32] [--channels=4] [--seconds=30] "
-                   "[--echo-seconds=10] [--echo-bytes=N] [--prepared=N] [--pki=DIR] [--keep] [--json]\n",
+                   "[--echo-seconds=10] [--echo-bytes=N] [--prepared=N] [--pki=DIR] [--keep] [--json] "
+                   "[--align-writes=0|1]\n",
                    argv[i]);
       return false;
     }
@@ -554,6 +556,9 @@ int Main(int argc, char** argv) {
     SetLine(text, "data_dir = ", "data_dir = \"bench-data\"");
     SetLine(text, "listen = ", "listen = \"127.0.0.1:0\"");
     text += "rate_per_second = 0\n";  // [broker] is the last table dev-pki writes
+    if (f.align_writes == 0) {  // slussd's default is true
+      SetLine(text, "signing_key = ", "signing_key = \"log-signing.key\"\nalign_writes_to_checkpoints = false");
+    }
     std::ofstream(pki + "/bench-slussd.toml") << text;
   }
   auto server = testing::SlussdProcess::Start(pki + "/bench-slussd.toml");
@@ -648,6 +653,7 @@ int Main(int argc, char** argv) {
     j["seconds"] = sluss->seconds;
     j["prepared_per_thread"] = f.prepared;
     j["prepared_used_up"] = sluss->used_up;
+    j["align_writes_to_checkpoints"] = f.align_writes != 0;
     j["request_bytes"] = request_bytes;
     j["echo_bytes"] = echo_bytes;
     j["sluss"] = {{"calls_per_s", sluss_cps}, {"round_trips_per_s", rts}, {"calls", sluss->calls},
@@ -676,6 +682,7 @@ int Main(int argc, char** argv) {
     } else {
       std::printf("clients: every call signed and sealed live, on the same cores as slussd\n");
     }
+    std::printf("slussd: diarium.align_writes_to_checkpoints = %s\n", f.align_writes != 0 ? "true" : "false");
     std::printf("load average: %.2f before echo, %.2f before sluss, %.2f after sluss, %.2f after echo\n",
                 echo1->load_before, sluss->load_before, sluss->load_after, echo2->load_after);
     std::printf("\n%-34s %10s %9s %9s %9s\n", "what", "n", "p50 ms", "p99 ms", "max ms");

@@ -45,6 +45,12 @@ const std::set<std::string>& NumberKeys() {
   return *keys;
 }
 
+// Boolean keys.
+const std::set<std::string>& BoolKeys() {
+  static const auto* keys = new std::set<std::string>{"diarium.align_writes_to_checkpoints"};
+  return *keys;
+}
+
 absl::Status CheckKeys(absl::string_view path, const toml::table& root) {
   for (const auto& [table_key, node] : root) {
     std::string table_name(table_key.str());
@@ -58,6 +64,12 @@ absl::Status CheckKeys(absl::string_view path, const toml::table& root) {
       if (IntegerKeys().count(full)) {
         if (!value.is_integer() || *value.value<int64_t>() < 0) {
           return Bad(path, value.source(), absl::StrCat("key '", full, "' must be a non-negative integer"));
+        }
+        continue;
+      }
+      if (BoolKeys().count(full)) {
+        if (!value.is_boolean()) {
+          return Bad(path, value.source(), absl::StrCat("key '", full, "' must be true or false"));
         }
         continue;
       }
@@ -88,6 +100,12 @@ std::string Get(const toml::table& root, absl::string_view table, absl::string_v
 double GetNumber(const toml::table& root, absl::string_view table, absl::string_view key, double def) {
   auto v = root[std::string_view(table.data(), table.size())][std::string_view(key.data(), key.size())]
                .value<double>();
+  return v ? *v : def;
+}
+
+bool GetBool(const toml::table& root, absl::string_view table, absl::string_view key, bool def) {
+  auto v = root[std::string_view(table.data(), table.size())][std::string_view(key.data(), key.size())]
+               .value<bool>();
   return v ? *v : def;
 }
 
@@ -134,6 +152,8 @@ absl::StatusOr<Config> ParseConfig(absl::string_view path, absl::string_view con
   c.diarium_origin = Get(root, "diarium", "origin", c.diarium_origin);
   c.diarium_signing_key = ResolvePath(dir, Get(root, "diarium", "signing_key", ""));
   c.checkpoint_interval_ms = GetInt(root, "diarium", "checkpoint_interval_ms", c.checkpoint_interval_ms);
+  c.align_writes_to_checkpoints =
+      GetBool(root, "diarium", "align_writes_to_checkpoints", c.align_writes_to_checkpoints);
   c.directory = ResolvePath(dir, Get(root, "broker", "directory", ""));
   c.pseudonym_key = ResolvePath(dir, Get(root, "broker", "pseudonym_key", ""));
   c.time_zone = Get(root, "broker", "time_zone", c.time_zone);

@@ -14,6 +14,7 @@
 //   origin = "sluss.local/diarium"  # checkpoint origin, fixed at creation
 //   signing_key = "log-signing.key" # Ed25519 key file signing checkpoints
 //   checkpoint_interval_ms = 5
+//   align_writes_to_checkpoints = true  # one sync per checkpoint under load
 //   [broker]
 //   directory = "directory.textpb"  # bootstrap directory (first start)
 //   pseudonym_key = "pseudonym.key"
@@ -53,6 +54,7 @@ struct Config {
   std::string diarium_origin = "sluss.local/diarium";
   std::string diarium_signing_key;
   int64_t checkpoint_interval_ms = 5;
+  bool align_writes_to_checkpoints = true;
   std::string directory;
   std::string pseudonym_key;
   std::string time_zone = "Europe/Stockholm";

@@ -77,5 +77,18 @@ TEST(ConfigTest, RateIsANumberAndTestingKeyResolves) {
   EXPECT_THAT(std::string(gone.status().message()), HasSubstr("unknown key 'broker.io_threads'"));
 }
 
+TEST(ConfigTest, AlignWritesIsABooleanDefaultingToTrue) {
+  auto c = ParseConfig("s.toml", kGood);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->align_writes_to_checkpoints);
+  auto off = ParseConfig("s.toml", std::string(kGood) + "[diarium]\nalign_writes_to_checkpoints = false\n");
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_FALSE(off->align_writes_to_checkpoints);
+  auto bad = ParseConfig("s.toml", std::string(kGood) + "[diarium]\nalign_writes_to_checkpoints = \"no\"\n");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("key 'diarium.align_writes_to_checkpoints' must be true or false"));
+}
+
 }  // namespace
 }  // namespace sluss::server

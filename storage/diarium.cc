@@ -623,11 +623,15 @@ void Diarium::WakeSequencer() {
     build_cv_.Signal();  // the builder's gather is complete
     return;
   }
+  if (options_.align_writes_to_checkpoints && !writing_ && queue_.size() == options_.max_group_entries) {
+    work_cv_.Signal();  // a full group ends the writer's hold
+    return;
+  }
   if (queue_.size() != 1) return;
   if (!options_.sync_in_sequencer) {
     if (!PendingFull()) work_cv_.Signal();
   } else if (!writing_) {
-    work_cv_.Signal();  // the idle writer builds and writes it
+    work_cv_.Signal();  // the idle writer builds and writes it (or holds it)
   } else if (!built_this_write_) {
     build_cv_.Signal();  // the builder gathers it for the next write
   }
@@ -667,20 +671,35 @@ void Diarium::WriterLoop() {
     std::unique_ptr<OpenBatch> out = std::make_unique<OpenBatch>();
     {
       absl::MutexLock b(&build_mu_);
-      if (open_->groups.empty()) {
+      const bool aligned = options_.align_writes_to_checkpoints;
+      if (open_->groups.empty() || aligned) {
         std::vector<Request> group;
         {
           absl::MutexLock l(&mu_);
-          while (queue_.empty() && !stopping_) work_cv_.Wait(&mu_);
-          if (queue_.empty()) {
-            sequencer_done_ = true;
-            build_cv_.Signal();
-            return;
+          if (open_->groups.empty()) {
+            while (queue_.empty() && !stopping_) work_cv_.Wait(&mu_);
+            if (queue_.empty()) {
+              sequencer_done_ = true;
+              build_cv_.Signal();
+              return;
+            }
           }
-          group = TakeQueued(options_.max_group_entries,
-                             std::max(options_.max_group_bytes, queue_.front().bytes()));
+          if (aligned) {
+            // What the builder built during the last write waits too, and
+            // what is queued meanwhile joins it in this write.
+            HoldForCheckpoint(open_->entries);
+            if (!queue_.empty() && open_->entries < options_.max_group_entries &&
+                open_->bytes < options_.max_group_bytes) {
+              size_t max_bytes = options_.max_group_bytes - open_->bytes;
+              if (open_->groups.empty()) max_bytes = std::max(max_bytes, queue_.front().bytes());
+              group = TakeQueued(options_.max_group_entries - open_->entries, max_bytes);
+            }
+          } else {
+            group = TakeQueued(options_.max_group_entries,
+                               std::max(options_.max_group_bytes, queue_.front().bytes()));
+          }
         }
-        BuildGroup(std::move(group), open_.get());
+        if (!group.empty()) BuildGroup(std::move(group), open_.get());
       }
       out.swap(open_);
       absl::MutexLock l(&mu_);
@@ -710,6 +729,7 @@ void Diarium::WriterLoop() {
     last_write_took_ = absl::Now() - write_started_;
     cohort_ = out->entries;  // acknowledged next, they will append again
     if (!out->groups.empty()) {
+      last_write_end_ = clock_->Now();
       if (status.ok()) {
         stats_.syncs++;
         stats_.sync_time += last_write_took_;
@@ -717,6 +737,18 @@ void Diarium::WriterLoop() {
       synced_.push_back(SyncedGroups{std::move(out->groups), std::move(status)});
       publish_cv_.Signal();
     }
+  }
+}
+
+// align_writes_to_checkpoints: holds the writer (mu_ held, build_mu_ too)
+// until its write, begun now, would end about when the next checkpoint may
+// be signed. The injected clock is re-read at least every 20 ms.
+void Diarium::HoldForCheckpoint(size_t built_entries) {
+  while (!stopping_ && poison_.ok() && queue_.size() + built_entries < options_.max_group_entries) {
+    const absl::Time due = std::max(checkpoint_due_, last_write_end_ + options_.checkpoint_interval);
+    const absl::Duration wait = due - last_write_took_ - clock_->Now();
+    if (wait <= absl::ZeroDuration()) return;
+    work_cv_.WaitWithTimeout(&mu_, std::min(wait, absl::Milliseconds(20)));
   }
 }
 
@@ -1160,6 +1192,7 @@ absl::Status Diarium::SignCheckpoint() {
   since_signed_.clear();
   last_signed_at_ = clock_->Now();
   absl::MutexLock l(&mu_);
+  checkpoint_due_ = last_signed_at_ + options_.checkpoint_interval;
   unpersisted_note_ = *note;
   latest_ = SignedCheckpoint{body, *std::move(note)};
   stats_.checkpoints++;

@@ -481,6 +481,62 @@ TEST(DiariumTest, CheckpointIntervalUsesInjectedClock) {
   EXPECT_EQ(cp->body.size, 1u);
 }
 
+// align_writes_to_checkpoints: appends made while the next checkpoint is not
+// yet due wait for it and share one sync; once it is due (an idle log), an
+// append is written at once; a full group and the close end the hold early,
+// and nothing held is lost.
+TEST(DiariumTest, AlignedWritesShareOneSyncPerCheckpoint) {
+  ScratchDir dir("db");
+  FakeClock clock(absl::FromUnixSeconds(1700000000));
+  DiariumOptions o = TestOptions();
+  o.clock = &clock;
+  o.checkpoint_interval = absl::Seconds(10);
+  o.max_group_entries = 8;
+  o.align_writes_to_checkpoints = true;
+  std::atomic<int> done{0}, failed{0};
+  auto count = [&](absl::StatusOr<uint64_t> r) {
+    if (r.ok()) done++;
+    else failed++;
+  };
+  {
+    auto d = MustOpen(o, dir.path());  // signs the empty tree: the next checkpoint is due in 10 s
+    const uint64_t syncs0 = d->stats().syncs;
+    for (int i = 0; i < 5; ++i) d->AppendAsync(Entry(i), {}, count);
+    absl::SleepFor(absl::Milliseconds(100));  // the writer re-reads the clock every 20 ms
+    EXPECT_EQ(done.load(), 0) << "written before the checkpoint was due";
+    EXPECT_EQ(d->stats().syncs, syncs0);
+    clock.Advance(absl::Seconds(10));
+    absl::StatusOr<SignedCheckpoint> cp = d->AwaitCheckpoint(5, absl::Seconds(10));
+    ASSERT_TRUE(cp.ok()) << cp.status();
+    EXPECT_EQ(cp->body.size, 5u);
+    EXPECT_EQ(done.load(), 5);
+    EXPECT_EQ(d->stats().syncs, syncs0 + 1) << "five held appends, one sync";
+
+    // Due again (idle): written at once, without the clock moving.
+    clock.Advance(absl::Seconds(10));
+    absl::StatusOr<uint64_t> idx = d->Append(Entry(5));
+    ASSERT_TRUE(idx.ok()) << idx.status();
+    EXPECT_EQ(*idx, 5u);
+    ASSERT_TRUE(d->AwaitCheckpoint(6, absl::Seconds(10)).ok());
+
+    // Not due: a full group (8) ends the hold, a ninth waits.
+    const uint64_t syncs1 = d->stats().syncs;
+    for (int i = 6; i < 15; ++i) d->AppendAsync(Entry(i), {}, count);
+    for (int k = 0; k < 1000 && done.load() < 5 + 8; ++k) absl::SleepFor(absl::Milliseconds(5));
+    EXPECT_EQ(done.load(), 5 + 8);
+    EXPECT_EQ(d->stats().syncs, syncs1 + 1);
+    absl::SleepFor(absl::Milliseconds(100));
+    EXPECT_EQ(done.load(), 5 + 8) << "the ninth was written before the checkpoint was due";
+    // Closing with it held writes it.
+  }
+  EXPECT_EQ(done.load(), 5 + 8 + 1);
+  EXPECT_EQ(failed.load(), 0);
+  auto d = MustOpen(TestOptions(), dir.path());
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->size(), 15u);
+  EXPECT_TRUE(d->Verify().ok());
+}
+
 // Signing proves each new checkpoint consistent with the last one from the
 // leaves acknowledged since (no stored nodes); for bursts of every shape the
 // stored tree must agree, and the last note must reach the disk with the
