@@ -60,7 +60,7 @@ grpc::ServerUnaryReactor* Change(grpc::CallbackServerContext* ctx, Resp* resp, F
 template <typename Chunk, typename Req, typename Resp>
 class UploadReactor final : public grpc::ServerReadReactor<Chunk> {
  public:
-  using SubmitFn = std::function<void(const broker::Caller&, Req, broker::Done<Resp>)>;
+  using SubmitFn = std::function<void(const broker::Caller&, const Req&, broker::Done<Resp>)>;
 
   UploadReactor(grpc::CallbackServerContext* ctx, Resp* resp, size_t max_envelope_bytes, SubmitFn submit)
       : ctx_(ctx), resp_(resp), assembler_(max_envelope_bytes), submit_(std::move(submit)) {
@@ -108,7 +108,7 @@ class UploadReactor final : public grpc::ServerReadReactor<Chunk> {
       if (!env.ok()) return this->Finish(ToGrpcStatus(env.status()));
       *Field::Mutable(&req_) = *std::move(env);
     }
-    submit_(caller_, std::move(req_), [this](absl::StatusOr<Resp> r) {
+    submit_(caller_, req_, [this](absl::StatusOr<Resp> r) {
       if (r.ok()) *resp_ = *std::move(r);
       this->Finish(ToGrpcStatus(r.status()));
     });
@@ -216,24 +216,24 @@ grpc::ServerReadReactor<v1::RequestChunk>* ExchangeService::RequestStream(grpc::
                                                                           v1::RequestResponse* resp) {
   return new UploadReactor<v1::RequestChunk, v1::RequestRequest, v1::RequestResponse>(
       ctx, resp, max_envelope_bytes_,
-      [this](const broker::Caller& c, v1::RequestRequest r, broker::Done<v1::RequestResponse> d) {
-        broker_->Request(c, std::move(r), std::move(d));
+      [this](const broker::Caller& c, const v1::RequestRequest& r, broker::Done<v1::RequestResponse> d) {
+        broker_->Request(c, r, std::move(d));
       });
 }
 grpc::ServerReadReactor<v1::DecideChunk>* ExchangeService::DecideStream(grpc::CallbackServerContext* ctx,
                                                                         v1::DecideResponse* resp) {
   return new UploadReactor<v1::DecideChunk, v1::DecideRequest, v1::DecideResponse>(
       ctx, resp, max_envelope_bytes_,
-      [this](const broker::Caller& c, v1::DecideRequest r, broker::Done<v1::DecideResponse> d) {
-        broker_->Decide(c, std::move(r), std::move(d));
+      [this](const broker::Caller& c, const v1::DecideRequest& r, broker::Done<v1::DecideResponse> d) {
+        broker_->Decide(c, r, std::move(d));
       });
 }
 grpc::ServerReadReactor<v1::SendChunk>* ExchangeService::SendStream(grpc::CallbackServerContext* ctx,
                                                                     v1::SendResponse* resp) {
   return new UploadReactor<v1::SendChunk, v1::SendRequest, v1::SendResponse>(
       ctx, resp, max_envelope_bytes_,
-      [this](const broker::Caller& c, v1::SendRequest r, broker::Done<v1::SendResponse> d) {
-        broker_->Send(c, std::move(r), std::move(d));
+      [this](const broker::Caller& c, const v1::SendRequest& r, broker::Done<v1::SendResponse> d) {
+        broker_->Send(c, r, std::move(d));
       });
 }
 grpc::ServerWriteReactor<v1::DisclosureChunk>* ExchangeService::GetDisclosureStream(

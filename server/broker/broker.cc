@@ -592,8 +592,8 @@ class Broker::Impl {
 
   // --------------------------------------------------------------- calls
 
-  void Request(const Caller& caller, v1::RequestRequest req, Done<v1::RequestResponse> done) {
-    auto r = std::make_shared<v1::RequestRequest>(std::move(req));
+  void Request(const Caller& caller, const v1::RequestRequest& req, Done<v1::RequestResponse> done) {
+    const v1::RequestRequest* r = &req;  // read only before Run returns
     Run<v1::RequestResponse>(
         caller, r->idempotency_key(), r->action(), v1::Action::kRequest,
         [this, r, caller](const Verified& v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<Prepared> {
@@ -637,7 +637,7 @@ class Broker::Impl {
           op->set_subject_pseudonym(pseudonym);
           op->set_subject_commitment(ra.subject_commitment());
           *re->mutable_action() = r->action();
-          *re->mutable_facts() = facts;
+          *re->mutable_facts() = std::move(facts);
           re->set_decision_date(DateString(day));
           *re->mutable_assessment() = std::move(assessment);
           p.keys.case_id = p.case_id;
@@ -661,8 +661,8 @@ class Broker::Impl {
         std::move(done));
   }
 
-  void Decide(const Caller& caller, v1::DecideRequest req, Done<v1::DecideResponse> done) {
-    auto r = std::make_shared<v1::DecideRequest>(std::move(req));
+  void Decide(const Caller& caller, const v1::DecideRequest& req, Done<v1::DecideResponse> done) {
+    const v1::DecideRequest* r = &req;  // read only before Run returns
     Run<v1::DecideResponse>(
         caller, r->idempotency_key(), r->action(), v1::Action::kDecide,
         [this, r, caller](const Verified& v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<Prepared> {
@@ -724,8 +724,8 @@ class Broker::Impl {
         std::move(done));
   }
 
-  void Send(const Caller& caller, v1::SendRequest req, Done<v1::SendResponse> done) {
-    auto r = std::make_shared<v1::SendRequest>(std::move(req));
+  void Send(const Caller& caller, const v1::SendRequest& req, Done<v1::SendResponse> done) {
+    const v1::SendRequest* r = &req;  // read only before Run returns
     Run<v1::SendResponse>(
         caller, r->idempotency_key(), r->action(), v1::Action::kSend,
         [this, r, caller](const Verified& v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<Prepared> {
@@ -800,8 +800,8 @@ class Broker::Impl {
         std::move(done));
   }
 
-  void Acknowledge(const Caller& caller, v1::AcknowledgeRequest req, Done<v1::AcknowledgeResponse> done) {
-    auto r = std::make_shared<v1::AcknowledgeRequest>(std::move(req));
+  void Acknowledge(const Caller& caller, const v1::AcknowledgeRequest& req, Done<v1::AcknowledgeResponse> done) {
+    const v1::AcknowledgeRequest* r = &req;  // read only before Run returns
     Run<v1::AcknowledgeResponse>(
         caller, r->idempotency_key(), r->action(), v1::Action::kAcknowledge,
         [this, r, caller](const Verified& v) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<Prepared> {
@@ -844,8 +844,8 @@ class Broker::Impl {
         std::move(done));
   }
 
-  void RevokeKey(const Caller& caller, v1::RevokeKeyRequest req, Done<v1::RevokeKeyResponse> done) {
-    auto r = std::make_shared<v1::RevokeKeyRequest>(std::move(req));
+  void RevokeKey(const Caller& caller, const v1::RevokeKeyRequest& req, Done<v1::RevokeKeyResponse> done) {
+    const v1::RevokeKeyRequest* r = &req;  // read only before Run returns
     // RevokeKeyResponse has no `logged`: adapt through a wrapper message.
     Run<v1::AcknowledgeResponse>(
         caller, r->idempotency_key(), r->action(), v1::Action::kRevokeKey,
@@ -1121,20 +1121,20 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Open(BrokerOptions options) {
 }
 
 absl::Status Broker::Authenticate(const Caller& c) const { return impl_->AuthenticateLocked(c); }
-void Broker::Request(const Caller& c, v1::RequestRequest r, Done<v1::RequestResponse> d) {
-  impl_->Request(c, std::move(r), std::move(d));
+void Broker::Request(const Caller& c, const v1::RequestRequest& r, Done<v1::RequestResponse> d) {
+  impl_->Request(c, r, std::move(d));
 }
-void Broker::Decide(const Caller& c, v1::DecideRequest r, Done<v1::DecideResponse> d) {
-  impl_->Decide(c, std::move(r), std::move(d));
+void Broker::Decide(const Caller& c, const v1::DecideRequest& r, Done<v1::DecideResponse> d) {
+  impl_->Decide(c, r, std::move(d));
 }
-void Broker::Send(const Caller& c, v1::SendRequest r, Done<v1::SendResponse> d) {
-  impl_->Send(c, std::move(r), std::move(d));
+void Broker::Send(const Caller& c, const v1::SendRequest& r, Done<v1::SendResponse> d) {
+  impl_->Send(c, r, std::move(d));
 }
-void Broker::Acknowledge(const Caller& c, v1::AcknowledgeRequest r, Done<v1::AcknowledgeResponse> d) {
-  impl_->Acknowledge(c, std::move(r), std::move(d));
+void Broker::Acknowledge(const Caller& c, const v1::AcknowledgeRequest& r, Done<v1::AcknowledgeResponse> d) {
+  impl_->Acknowledge(c, r, std::move(d));
 }
-void Broker::RevokeKey(const Caller& c, v1::RevokeKeyRequest r, Done<v1::RevokeKeyResponse> d) {
-  impl_->RevokeKey(c, std::move(r), std::move(d));
+void Broker::RevokeKey(const Caller& c, const v1::RevokeKeyRequest& r, Done<v1::RevokeKeyResponse> d) {
+  impl_->RevokeKey(c, r, std::move(d));
 }
 absl::StatusOr<v1::GetDisclosureResponse> Broker::GetDisclosure(const Caller& c,
                                                                 const v1::GetDisclosureRequest& r) const {

@@ -99,13 +99,16 @@ class Broker {
   // kUnauthenticated unless the caller's agency is in the directory.
   absl::Status Authenticate(const Caller& caller) const;
 
-  // State-changing calls (docs/BROKER.md has the error table).
-  void Request(const Caller& caller, v1::RequestRequest req, Done<v1::RequestResponse> done);
-  void Decide(const Caller& caller, v1::DecideRequest req, Done<v1::DecideResponse> done);
-  void Send(const Caller& caller, v1::SendRequest req, Done<v1::SendResponse> done);
-  void Acknowledge(const Caller& caller, v1::AcknowledgeRequest req,
+  // State-changing calls (docs/BROKER.md has the error table). `req` is
+  // read only before the call returns (what the entry keeps is copied), so
+  // a gRPC handler passes its request without a copy; `done` runs exactly
+  // once, on this thread (refusals) or on the diarium's.
+  void Request(const Caller& caller, const v1::RequestRequest& req, Done<v1::RequestResponse> done);
+  void Decide(const Caller& caller, const v1::DecideRequest& req, Done<v1::DecideResponse> done);
+  void Send(const Caller& caller, const v1::SendRequest& req, Done<v1::SendResponse> done);
+  void Acknowledge(const Caller& caller, const v1::AcknowledgeRequest& req,
                    Done<v1::AcknowledgeResponse> done);
-  void RevokeKey(const Caller& caller, v1::RevokeKeyRequest req, Done<v1::RevokeKeyResponse> done);
+  void RevokeKey(const Caller& caller, const v1::RevokeKeyRequest& req, Done<v1::RevokeKeyResponse> done);
 
   // Reads. GetDisclosure parses what GetEnvelope returns (kDataLoss if the
   // stored bytes do not hash to their digest or do not parse).

@@ -15,12 +15,17 @@ namespace {
 
 using exchange::AgencyKey;
 
+// `a` is `action` parsed.
+void RecordIdempotency(Projection& p, const v1::Action& a, const v1::DsseEnvelope& action, uint64_t index) {
+  IdemState& s = p.idempotency[AgencyKey(a.agency()) + "\n" + a.idempotency_key()];
+  s.action_digest = std::string(crypto::AsStringView(crypto::Sha256(action.payload())));
+  s.index = index;
+}
+
 void RecordIdempotency(Projection& p, const v1::DsseEnvelope& action, uint64_t index) {
   absl::StatusOr<v1::Action> a = exchange::ParseActionUnverified(action);
   if (!a.ok()) return;
-  IdemState& s = p.idempotency[AgencyKey(a->agency()) + "\n" + a->idempotency_key()];
-  s.action_digest = std::string(crypto::AsStringView(crypto::Sha256(action.payload())));
-  s.index = index;
+  RecordIdempotency(p, *a, action, index);
 }
 
 }  // namespace
@@ -118,7 +123,7 @@ absl::Status Projection::Apply(const v1::DiariumEntry& e, uint64_t index) {
       const std::string year = date.substr(0, 4);
       ++counters[AgencyKey(op.from()) + "\n" + year];
       ++counters[AgencyKey(op.to()) + "\n" + year];
-      RecordIdempotency(*this, action, index);
+      RecordIdempotency(*this, *a, action, index);
       return absl::OkStatus();
     }
     case v1::DiariumEntry::kDecision: {
@@ -139,7 +144,7 @@ absl::Status Projection::Apply(const v1::DiariumEntry& e, uint64_t index) {
       } else {
         c.summary.set_state(v1::REFUSED);
       }
-      RecordIdempotency(*this, e.decision().action(), index);
+      RecordIdempotency(*this, *a, e.decision().action(), index);
       return absl::OkStatus();
     }
     case v1::DiariumEntry::kReceipt: {
