@@ -11,14 +11,20 @@
 // of the warm-up, WhoAmI and ListAgencies, are cached by the clients).
 // The ceiling, in the same run and process: a gRPC callback-API unary echo
 // server with slussd's TLS set-up and certificates, driven by the same number
-// of client threads and channels with a message of the size of a Request,
-// once before and once after the Sluss phase (the ceiling is their mean).
+// of client threads and channels with a message of the size of a Request.
+// Echo and Sluss phases alternate (--slices Sluss phases of --seconds /
+// slices each, between slices + 1 echo phases sharing 2 x --echo-seconds),
+// so that the host's varying share of the CPU moves both sides alike. The
+// ratio is all Sluss calls per second against the mean of the echo phases;
+// each Sluss phase's ratio against the two echo phases around it, and their
+// median, are printed beside it.
 //
 // Usage: sluss-bench [--concurrency=32] [--channels=4] [--seconds=30]
 //                    [--echo-seconds=10] [--echo-bytes=N] [--prepared=N]
 //                    [--pki=DIR] [--keep] [--json] [--align-writes=0|1]
+//                    [--slices=3]
 //
-// --prepared=N: before the timed phase each client thread builds N round
+// --prepared=N: before each timed Sluss phase each client thread builds N round
 // trips' signed and sealed calls (Request, Decide, Acknowledge: the case id
 // follows from the asker's agency and idempotency key), so the timed phase
 // measures the broker with clients that do what the echo's clients do plus
@@ -46,6 +52,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -67,6 +74,7 @@ struct Flags {
   int channels = 4;
   int seconds = 30;
   int echo_seconds = 10;
+  int slices = 3;  // Sluss phases, each between two echo phases
   int echo_bytes = 0;  // 0: the size of a serialized RequestRequest
   std::string pki;
   bool keep = false;
@@ -88,7 +96,7 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
     };
     if (num("--concurrency=", f.concurrency) || num("--channels=", f.channels) || num("--seconds=", f.seconds) ||
         num("--echo-seconds=", f.echo_seconds) || num("--echo-bytes=", f.echo_bytes) ||
-        num("--prepared=", f.prepared) || num("--align-writes=", f.align_writes)) {
+        num("--prepared=", f.prepared) || num("--align-writes=", f.align_writes) || num("--slices=", f.slices)) {
       continue;
     }
     if (auto v = value("--pki=")) {
@@ -101,7 +109,7 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
       std::fprintf(stderr,
                    "unknown flag %s\nusage: sluss-bench [--concurrency=32] [--channels=4] [--seconds=30] "
                    "[--echo-seconds=10] [--echo-bytes=N] [--prepared=N] [--pki=DIR] [--keep] [--json] "
-                   "[--align-writes=0|1]\n",
+                   "[--align-writes=0|1] [--slices=3]\n",
                    argv[i]);
       return false;
     }
@@ -110,6 +118,7 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
   f.channels = std::clamp(f.channels, 1, f.concurrency);
   f.seconds = std::clamp(f.seconds, 1, 600);
   f.echo_seconds = std::clamp(f.echo_seconds, 1, 600);
+  f.slices = std::clamp(f.slices, 1, 30);
   return true;
 }
 
@@ -200,8 +209,32 @@ class CpuMeter {
   double self0_, other0_;
 };
 
+// The phases of one kind as one: times, CPU, counts and samples added up.
+PhaseResult Merge(const std::vector<PhaseResult>& parts) {
+  PhaseResult m;
+  for (const PhaseResult& p : parts) {
+    m.seconds += p.seconds;
+    m.cpu_bench += p.cpu_bench;
+    m.cpu_slussd += p.cpu_slussd;
+    m.calls += p.calls;
+    m.round_trips += p.round_trips;
+    m.errors += p.errors;
+    if (m.first_error.empty()) m.first_error = p.first_error;
+    for (const auto& [k, v] : p.samples) {
+      auto& all = m.samples[k];
+      all.insert(all.end(), v.begin(), v.end());
+    }
+    m.used_up = m.used_up || p.used_up;
+  }
+  if (!parts.empty()) {
+    m.load_before = parts.front().load_before;
+    m.load_after = parts.back().load_after;
+  }
+  return m;
+}
+
 absl::StatusOr<PhaseResult> RunEcho(const std::string& pki, const Flags& f, int channels, size_t bytes,
-                                    pid_t slussd) {
+                                    pid_t slussd, std::chrono::milliseconds duration) {
   auto cert = ReadFile(pki + "/server.pem");
   auto key = ReadFile(pki + "/server.key");
   auto ca = ReadFile(pki + "/ca.pem");
@@ -250,7 +283,7 @@ absl::StatusOr<PhaseResult> RunEcho(const std::string& pki, const Flags& f, int 
   r.load_before = LoadAverage();
   const CpuMeter cpu(slussd);
   const Clock::time_point t0 = Clock::now();
-  const Clock::time_point end = t0 + std::chrono::seconds(f.echo_seconds);
+  const Clock::time_point end = t0 + duration;
   std::vector<std::thread> threads;
   for (int t = 0; t < f.concurrency; ++t) {
     threads.emplace_back([&, t] {
@@ -407,7 +440,8 @@ absl::StatusOr<int> RoundTrip(Pair& p, Samples& lat, size_t* request_bytes, cons
   return 5;  // Request, Decide, GetDisclosure + GetOfficer (Open), Acknowledge
 }
 
-absl::StatusOr<PhaseResult> RunSluss(const std::string& pki, const Flags& f, size_t* request_bytes, pid_t slussd) {
+absl::StatusOr<PhaseResult> RunSluss(const std::string& pki, const Flags& f, size_t* request_bytes, pid_t slussd,
+                                     std::chrono::milliseconds duration) {
   std::vector<Pair> pairs(static_cast<size_t>(f.channels));
   for (Pair& p : pairs) {
     auto a = MakeClient(pki, "cecilia.utredare");
@@ -448,7 +482,7 @@ absl::StatusOr<PhaseResult> RunSluss(const std::string& pki, const Flags& f, siz
   r.load_before = LoadAverage();
   const CpuMeter cpu(slussd);
   const Clock::time_point t0 = Clock::now();
-  const Clock::time_point end = t0 + std::chrono::seconds(f.seconds);
+  const Clock::time_point end = t0 + duration;
   std::vector<std::thread> threads;
   for (int i = 0; i < f.concurrency; ++i) {
     threads.emplace_back([&, i] {
@@ -594,34 +628,55 @@ int Main(int argc, char** argv) {
   }
   const size_t echo_bytes = f.echo_bytes > 0 ? static_cast<size_t>(f.echo_bytes) : request_bytes;
 
-  std::fprintf(stderr, "sluss-bench: echo ceiling (1/2), %d s, %zu B\n", f.echo_seconds, echo_bytes);
-  auto echo1 = RunEcho(pki, f, 2 * f.channels, echo_bytes, (*server)->pid());
-  if (!echo1.ok()) {
-    std::fprintf(stderr, "sluss-bench: %s\n", echo1.status().ToString().c_str());
-    return 1;
-  }
-  std::fprintf(stderr, "sluss-bench: sluss round trips, %d s\n", f.seconds);
-  auto sluss = RunSluss(pki, f, &request_bytes, (*server)->pid());
-  if (!sluss.ok()) {
-    std::fprintf(stderr, "sluss-bench: %s\n%s\n", sluss.status().ToString().c_str(), (*server)->Log().c_str());
-    return 1;
-  }
-  std::fprintf(stderr, "sluss-bench: echo ceiling (2/2), %d s\n", f.echo_seconds);
-  auto echo2 = RunEcho(pki, f, 2 * f.channels, echo_bytes, (*server)->pid());
-  if (!echo2.ok()) {
-    std::fprintf(stderr, "sluss-bench: %s\n", echo2.status().ToString().c_str());
-    return 1;
+  // Echo and Sluss phases alternate, E S E S ... E, so that a change in
+  // what the host gives this VM moves both sides of each ratio alike: each
+  // Sluss phase is compared with the mean of the echo phases around it.
+  const int slices = f.slices;
+  const auto sluss_slice = std::chrono::milliseconds(1000LL * f.seconds / slices);
+  const auto echo_slice = std::chrono::milliseconds(2000LL * f.echo_seconds / (slices + 1));
+  std::vector<PhaseResult> echoes, slussen;
+  for (int i = 0; i <= slices; ++i) {
+    std::fprintf(stderr, "sluss-bench: echo ceiling (%d/%d), %.1f s, %zu B\n", i + 1, slices + 1,
+                 static_cast<double>(echo_slice.count()) / 1000, echo_bytes);
+    auto echo = RunEcho(pki, f, 2 * f.channels, echo_bytes, (*server)->pid(), echo_slice);
+    if (!echo.ok()) {
+      std::fprintf(stderr, "sluss-bench: %s\n", echo.status().ToString().c_str());
+      return 1;
+    }
+    echoes.push_back(*std::move(echo));
+    if (i == slices) break;
+    std::fprintf(stderr, "sluss-bench: sluss round trips (%d/%d), %.1f s\n", i + 1, slices,
+                 static_cast<double>(sluss_slice.count()) / 1000);
+    auto part = RunSluss(pki, f, &request_bytes, (*server)->pid(), sluss_slice);
+    if (!part.ok()) {
+      std::fprintf(stderr, "sluss-bench: %s\n%s\n", part.status().ToString().c_str(), (*server)->Log().c_str());
+      return 1;
+    }
+    slussen.push_back(*std::move(part));
   }
   const int stop = (*server)->Stop(SIGTERM);
 
-  const double sluss_cps = static_cast<double>(sluss->calls) / sluss->seconds;
+  auto cps = [](const PhaseResult& r) { return r.seconds > 0 ? static_cast<double>(r.calls) / r.seconds : 0; };
+  std::vector<double> echo_cps_each, ratio_each;
+  for (const PhaseResult& e : echoes) echo_cps_each.push_back(cps(e));
+  for (size_t i = 0; i < slussen.size(); ++i) {
+    const double around = (echo_cps_each[i] + echo_cps_each[i + 1]) / 2;
+    ratio_each.push_back(around > 0 ? cps(slussen[i]) / around : 0);
+  }
+  std::vector<double> sorted_ratios = ratio_each;
+  std::sort(sorted_ratios.begin(), sorted_ratios.end());
+  const double median_ratio = sorted_ratios.size() % 2 == 1
+                                  ? sorted_ratios[sorted_ratios.size() / 2]
+                                  : (sorted_ratios[sorted_ratios.size() / 2 - 1] + sorted_ratios[sorted_ratios.size() / 2]) / 2;
+  PhaseResult sluss_all = Merge(slussen);
+  PhaseResult echo_all_r = Merge(echoes);
+  PhaseResult* const sluss = &sluss_all;
+  const double sluss_cps = cps(sluss_all);
   const double rts = static_cast<double>(sluss->round_trips) / sluss->seconds;
-  const double e1 = static_cast<double>(echo1->calls) / echo1->seconds;
-  const double e2 = static_cast<double>(echo2->calls) / echo2->seconds;
-  const double echo_cps = (e1 + e2) / 2;
+  double echo_cps = 0;
+  for (double e : echo_cps_each) echo_cps += e / static_cast<double>(echo_cps_each.size());
   const double ratio = echo_cps > 0 ? sluss_cps / echo_cps : 0;
-  std::vector<int64_t> echo_all = echo1->samples["Echo"];
-  echo_all.insert(echo_all.end(), echo2->samples["Echo"].begin(), echo2->samples["Echo"].end());
+  const std::vector<int64_t>& echo_all = echo_all_r.samples["Echo"];
   const Dist echo_d = Distribution(echo_all);
   double worst_p99 = 0;
   std::vector<int64_t> all_calls;
@@ -640,8 +695,7 @@ int Main(int argc, char** argv) {
   // CPU per call (microseconds): what the ratio tends to when the 2 cores
   // are the limit, whatever share of them other processes take.
   auto per_call_us = [](double cpu, uint64_t calls) { return calls > 0 ? 1e6 * cpu / static_cast<double>(calls) : 0; };
-  const double echo_cpu_us =
-      per_call_us(echo1->cpu_bench + echo2->cpu_bench + echo1->cpu_slussd + echo2->cpu_slussd, echo1->calls + echo2->calls);
+  const double echo_cpu_us = per_call_us(echo_all_r.cpu_bench + echo_all_r.cpu_slussd, echo_all_r.calls);
   const double sluss_server_us = per_call_us(sluss->cpu_slussd, sluss->calls);
   const double sluss_client_us = per_call_us(sluss->cpu_bench, sluss->calls);
   const double cpu_ratio = sluss_server_us + sluss_client_us > 0 ? echo_cpu_us / (sluss_server_us + sluss_client_us) : 0;
@@ -663,10 +717,13 @@ int Main(int argc, char** argv) {
       j["sluss"]["latency_ms"][k] = {{"n", d.n}, {"p50", d.p50_ms}, {"p99", d.p99_ms}, {"max", d.max_ms}};
     }
     j["sluss"]["latency_ms"]["all_calls"] = {{"n", all_d.n}, {"p50", all_d.p50_ms}, {"p99", all_d.p99_ms}};
-    j["echo"] = {{"calls_per_s", echo_cps}, {"calls_per_s_before", e1}, {"calls_per_s_after", e2},
-                 {"errors", echo1->errors + echo2->errors}, {"p50_ms", echo_d.p50_ms}, {"p99_ms", echo_d.p99_ms},
-                 {"load_before", echo1->load_before}, {"load_after", echo2->load_after}};
+    j["echo"] = {{"calls_per_s", echo_cps}, {"calls_per_s_each", echo_cps_each},
+                 {"errors", echo_all_r.errors}, {"p50_ms", echo_d.p50_ms}, {"p99_ms", echo_d.p99_ms},
+                 {"load_before", echo_all_r.load_before}, {"load_after", echo_all_r.load_after}};
+    j["slices"] = slices;
     j["ratio"] = ratio;
+    j["ratio_each_slice"] = ratio_each;
+    j["ratio_median_slice"] = median_ratio;
     j["cpu_us_per_call"] = {{"echo", echo_cpu_us}, {"sluss_slussd", sluss_server_us}, {"sluss_clients", sluss_client_us},
                             {"ratio", cpu_ratio}};
     j["target"] = {{"throughput_met", tput_met}, {"p99_met", p99_met}, {"met", tput_met && p99_met}};
@@ -684,7 +741,7 @@ int Main(int argc, char** argv) {
     }
     std::printf("slussd: diarium.align_writes_to_checkpoints = %s\n", f.align_writes != 0 ? "true" : "false");
     std::printf("load average: %.2f before echo, %.2f before sluss, %.2f after sluss, %.2f after echo\n",
-                echo1->load_before, sluss->load_before, sluss->load_after, echo2->load_after);
+                echo_all_r.load_before, sluss->load_before, sluss->load_after, echo_all_r.load_after);
     std::printf("\n%-34s %10s %9s %9s %9s\n", "what", "n", "p50 ms", "p99 ms", "max ms");
     auto row = [](const std::string& name, const Dist& d) {
       std::printf("%-34s %10zu %9.2f %9.2f %9.2f\n", name.c_str(), d.n, d.p50_ms, d.p99_ms, d.max_ms);
@@ -699,8 +756,14 @@ int Main(int argc, char** argv) {
     std::printf("\nSluss: %.0f calls/s (5 RPCs per round trip), %.1f round trips/s, %lu errors%s%s\n", sluss_cps,
                 rts, static_cast<unsigned long>(sluss->errors), sluss->first_error.empty() ? "" : ", first: ",
                 sluss->first_error.c_str());
-    std::printf("Echo ceiling: %.0f calls/s (before %.0f, after %.0f)\n", echo_cps, e1, e2);
-    std::printf("Ratio: %.1f %% of the ceiling\n", 100.0 * ratio);
+    std::string each_echo, each_ratio;
+    for (double e : echo_cps_each) absl::StrAppend(&each_echo, each_echo.empty() ? "" : ", ", static_cast<int64_t>(e));
+    for (double r : ratio_each) {
+      absl::StrAppend(&each_ratio, each_ratio.empty() ? "" : ", ", absl::StrFormat("%.1f", 100.0 * r));
+    }
+    std::printf("Echo ceiling: %.0f calls/s (phases in order: %s)\n", echo_cps, each_echo.c_str());
+    std::printf("Ratio: %.1f %% of the ceiling (each Sluss phase against the echo phases around it: %s %%; median %.1f %%)\n",
+                100.0 * ratio, each_ratio.c_str(), 100.0 * median_ratio);
     std::printf("CPU per call: echo %.0f us (server + clients); Sluss %.0f us (slussd %.0f + clients %.0f); "
                 "CPU ratio %.1f %%\n",
                 echo_cpu_us, sluss_server_us + sluss_client_us, sluss_server_us, sluss_client_us, 100.0 * cpu_ratio);
