@@ -14,7 +14,8 @@
 // of client threads and channels with a message of the size of a Request.
 // Echo and Sluss phases alternate (--slices Sluss phases of --seconds /
 // slices each, between slices + 1 echo phases sharing 2 x --echo-seconds),
-// so that the host's varying share of the CPU moves both sides alike. The
+// so that the host's varying share of the CPU moves both sides alike; between
+// phases, untimed, a sync(2) and a 0.3 s pause. The
 // ratio is all Sluss calls per second against the mean of the echo phases;
 // each Sluss phase's ratio against the two echo phases around it, and their
 // median, are printed beside it.
@@ -591,7 +592,7 @@ int Main(int argc, char** argv) {
     SetLine(text, "listen = ", "listen = \"127.0.0.1:0\"");
     text += "rate_per_second = 0\n";  // [broker] is the last table dev-pki writes
     if (f.align_writes == 0) {  // slussd's default is true
-      SetLine(text, "signing_key = ", "signing_key = \"log-signing.key\"\nalign_writes_to_checkpoints = false");
+      SetLine(text, "[diarium]", "[diarium]\nalign_writes_to_checkpoints = false");
     }
     std::ofstream(pki + "/bench-slussd.toml") << text;
   }
@@ -635,7 +636,15 @@ int Main(int argc, char** argv) {
   const auto sluss_slice = std::chrono::milliseconds(1000LL * f.seconds / slices);
   const auto echo_slice = std::chrono::milliseconds(2000LL * f.echo_seconds / (slices + 1));
   std::vector<PhaseResult> echoes, slussen;
+  // Between phases, outside both timings: the dirty pages written so far
+  // go to disk and the last phase's connections close, so that neither
+  // lands in the next phase.
+  auto settle = [] {
+    ::sync();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  };
   for (int i = 0; i <= slices; ++i) {
+    if (i > 0) settle();
     std::fprintf(stderr, "sluss-bench: echo ceiling (%d/%d), %.1f s, %zu B\n", i + 1, slices + 1,
                  static_cast<double>(echo_slice.count()) / 1000, echo_bytes);
     auto echo = RunEcho(pki, f, 2 * f.channels, echo_bytes, (*server)->pid(), echo_slice);
@@ -645,6 +654,7 @@ int Main(int argc, char** argv) {
     }
     echoes.push_back(*std::move(echo));
     if (i == slices) break;
+    settle();
     std::fprintf(stderr, "sluss-bench: sluss round trips (%d/%d), %.1f s\n", i + 1, slices,
                  static_cast<double>(sluss_slice.count()) / 1000);
     auto part = RunSluss(pki, f, &request_bytes, (*server)->pid(), sluss_slice);

@@ -56,8 +56,8 @@ class ServerImpl final : public Server {
     dopts.signers = {std::make_shared<const crypto::NoteSigner>(std::move(*signer))};
     dopts.checkpoint_interval = absl::Milliseconds(config.checkpoint_interval_ms);
     // Every change is answered once a checkpoint covers it (docs/BROKER.md),
-    // so holding a write until its checkpoint is nearly due costs no reply
-    // time and saves syncs.
+    // so a write held to end about when its checkpoint is due costs about no
+    // reply time and saves syncs (docs/DIARIUM.md §1 item 5).
     dopts.align_writes_to_checkpoints = config.align_writes_to_checkpoints;
     if (!config.fail_diarium_sync_if_exists.empty()) {
       // Test-only fault injection (docs/OPERATIONS.md [testing]).

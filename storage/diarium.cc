@@ -284,6 +284,9 @@ struct Diarium::Request {
   // made with the leaf hash on the caller's thread, not the sequencer's.
   std::vector<std::string> prefixes;
   AppendCallback done;
+  // Append (the blocking call): its caller waits for durability, not for a
+  // checkpoint, so align_writes_to_checkpoints never holds it.
+  bool urgent = false;
 
   void Prepare() {
     leaf = LeafHash(entry());
@@ -537,6 +540,7 @@ absl::StatusOr<uint64_t> Diarium::Append(absl::string_view entry, const IndexKey
   Request r;
   r.borrowed_entry = entry;
   r.borrowed_keys = &keys;
+  r.urgent = true;
   r.done = [&](absl::StatusOr<uint64_t> res) {
     result = std::move(res);
     done.Notify();
@@ -551,6 +555,7 @@ absl::StatusOr<uint64_t> Diarium::Append(absl::string_view entry, const IndexKey
     absl::MutexLock l(&mu_);
     if (!poison_.ok()) return poison_;
     if (stopping_) return absl::UnavailableError("diarium: closing");
+    if (Aligned()) ++urgent_waiting_;
     queue_.push_back(std::move(r));
     WakeSequencer();
   }
@@ -623,8 +628,10 @@ void Diarium::WakeSequencer() {
     build_cv_.Signal();  // the builder's gather is complete
     return;
   }
-  if (options_.align_writes_to_checkpoints && !writing_ && queue_.size() == options_.max_group_entries) {
-    work_cv_.Signal();  // a full group ends the writer's hold
+  if (holding_) {
+    // The hold ends early for a blocking Append or a full group; otherwise
+    // waking the writer would only send it back to its hold.
+    if (queue_.back().urgent || queue_.size() + hold_built_ == options_.max_group_entries) work_cv_.Signal();
     return;
   }
   if (queue_.size() != 1) return;
@@ -671,7 +678,7 @@ void Diarium::WriterLoop() {
     std::unique_ptr<OpenBatch> out = std::make_unique<OpenBatch>();
     {
       absl::MutexLock b(&build_mu_);
-      const bool aligned = options_.align_writes_to_checkpoints;
+      const bool aligned = Aligned();
       if (open_->groups.empty() || aligned) {
         std::vector<Request> group;
         {
@@ -687,13 +694,14 @@ void Diarium::WriterLoop() {
           if (aligned) {
             // What the builder built during the last write waits too, and
             // what is queued meanwhile joins it in this write.
-            HoldForCheckpoint(open_->entries);
+            HoldForCheckpoint(open_->entries, open_->bytes);
             if (!queue_.empty() && open_->entries < options_.max_group_entries &&
                 open_->bytes < options_.max_group_bytes) {
               size_t max_bytes = options_.max_group_bytes - open_->bytes;
               if (open_->groups.empty()) max_bytes = std::max(max_bytes, queue_.front().bytes());
               group = TakeQueued(options_.max_group_entries - open_->entries, max_bytes);
             }
+            taken_at_ = clock_->Now();  // the build and the write follow: write_lead_
           } else {
             group = TakeQueued(options_.max_group_entries,
                                std::max(options_.max_group_bytes, queue_.front().bytes()));
@@ -703,6 +711,11 @@ void Diarium::WriterLoop() {
       }
       out.swap(open_);
       absl::MutexLock l(&mu_);
+      if (aligned) {
+        for (const PendingGroup& g : out->groups) {
+          for (const Request& r : g.requests) urgent_waiting_ -= r.urgent ? 1 : 0;
+        }
+      }
       writing_ = true;
       built_this_write_ = false;
       write_started_ = absl::Now();
@@ -730,6 +743,8 @@ void Diarium::WriterLoop() {
     cohort_ = out->entries;  // acknowledged next, they will append again
     if (!out->groups.empty()) {
       last_write_end_ = clock_->Now();
+      last_write_size_ = out->groups.back().after.size();
+      write_lead_ = last_write_end_ - taken_at_;
       if (status.ok()) {
         stats_.syncs++;
         stats_.sync_time += last_write_took_;
@@ -741,15 +756,35 @@ void Diarium::WriterLoop() {
 }
 
 // align_writes_to_checkpoints: holds the writer (mu_ held, build_mu_ too)
-// until its write, begun now, would end about when the next checkpoint may
-// be signed. The injected clock is re-read at least every 20 ms.
-void Diarium::HoldForCheckpoint(size_t built_entries) {
-  while (!stopping_ && poison_.ok() && queue_.size() + built_entries < options_.max_group_entries) {
-    const absl::Time due = std::max(checkpoint_due_, last_write_end_ + options_.checkpoint_interval);
-    const absl::Duration wait = due - last_write_took_ - clock_->Now();
-    if (wait <= absl::ZeroDuration()) return;
-    work_cv_.WaitWithTimeout(&mu_, std::min(wait, absl::Milliseconds(20)));
+// so that its write, begun when the hold ends, ends about when the next
+// checkpoint may be signed. That is the pending checkpoint's due time while
+// the last write is not yet covered and ended before it (entries written by
+// then join that checkpoint), otherwise the due time after the checkpoint
+// that covers the last write. The lead is the last hold-to-durable time
+// (build and write). The hold ends early for a blocking Append, a full
+// group (entries or bytes, with what is already built), close or poisoning,
+// and never lasts longer than one checkpoint interval of steady time (a
+// wall clock stepped back cannot stall the log). The injected clock is
+// re-read at least every 20 ms.
+void Diarium::HoldForCheckpoint(size_t built_entries, size_t built_bytes) {
+  const auto give_up = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(options_.checkpoint_interval);
+  holding_ = true;
+  hold_built_ = built_entries;
+  while (!stopping_ && poison_.ok() && urgent_waiting_ == 0 &&
+         queue_.size() + built_entries < options_.max_group_entries) {
+    size_t bytes = built_bytes;
+    for (const Request& r : queue_) bytes += r.bytes();
+    if (bytes >= options_.max_group_bytes) break;
+    const bool covered = latest_.body.size >= last_write_size_;
+    const absl::Time due = covered || last_write_end_ < checkpoint_due_
+                               ? checkpoint_due_
+                               : last_write_end_ + options_.checkpoint_interval;
+    const absl::Duration wait = due - write_lead_ - clock_->Now();
+    const auto left = give_up - std::chrono::steady_clock::now();
+    if (wait <= absl::ZeroDuration() || left <= std::chrono::steady_clock::duration::zero()) break;
+    work_cv_.WaitWithTimeout(&mu_, std::min({wait, absl::Milliseconds(20), absl::FromChrono(left)}));
   }
+  holding_ = false;
 }
 
 // The writer's helper: while a synced write runs, builds what is queued

@@ -117,16 +117,18 @@ struct DiariumOptions {
   bool sync_in_sequencer = true;
   // For callers that wait for a checkpoint anyway (slussd answers a change
   // only once a checkpoint covers it): under load, the writer holds its next
-  // synced write until the next checkpoint is nearly due (the checkpoint
-  // interval after the last one, less the last write's duration), so the
-  // entries that one checkpoint will cover share one sync instead of
-  // taking one each. Their checkpoint comes no later (it could not be
-  // signed before it is due); an appender that waits only for durability
-  // (AppendAsync's callback) waits up to one checkpoint interval longer.
-  // The hold ends early at max_group_entries queued entries, at close, and
-  // never applies when the next checkpoint is already due (an idle log
-  // writes at once). Only with sync_in_sequencer. Affects throughput and
-  // latency only, never durability; docs/DIARIUM.md §1 item 5.
+  // synced write so that it ends about when the next checkpoint may be
+  // signed, and the entries that one checkpoint will cover share one sync
+  // instead of taking one each. Their checkpoint comes about when it would
+  // have anyway (it could not be signed earlier; a write that takes longer
+  // than the last one delays it by the difference). AppendAsync's callback
+  // comes up to one checkpoint interval later; the blocking Append is never
+  // held. The hold ends early at a full group (max_group_entries or
+  // max_group_bytes), at close and on poisoning, lasts at most one interval
+  // of steady time, and does not apply when the next checkpoint is already
+  // due (an idle log writes at once). Only with sync_in_sequencer. Affects
+  // throughput and latency only, never durability or order; docs/DIARIUM.md
+  // §1 item 5.
   bool align_writes_to_checkpoints = false;
   // RocksDB environment (file system, threads). Default (nullptr):
   // rocksdb::Env::Default(). Not owned; must outlive the Diarium. Tests pass
@@ -279,7 +281,8 @@ class Diarium {
   void BuilderLoop();
   bool PendingFull() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WakeSequencer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void HoldForCheckpoint(size_t built_entries) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void HoldForCheckpoint(size_t built_entries, size_t built_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool Aligned() const { return options_.align_writes_to_checkpoints && options_.sync_in_sequencer; }
   std::vector<Request> TakeQueued(size_t max_entries, size_t max_bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void BuildGroup(std::vector<Request> group, OpenBatch* out)
@@ -329,12 +332,22 @@ class Diarium {
   size_t cohort_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time write_started_ ABSL_GUARDED_BY(mu_);
   absl::Duration last_write_took_ ABSL_GUARDED_BY(mu_);
-  // align_writes_to_checkpoints, both on clock_: when the next checkpoint
+  // align_writes_to_checkpoints (times on clock_): when the next checkpoint
   // may be signed (last_signed_at_ + checkpoint_interval, published by the
-  // publisher), and when the writer's last write ended (the publisher signs
-  // right after it, once due, so the one after is due an interval later).
+  // publisher); when the writer's last write ended and the tree size it
+  // wrote (latest_ covers it once latest_.body.size reaches it); when the
+  // writer took its current group and how long taking, building and writing
+  // the last one took (the hold's lead); whether the writer holds, with how
+  // many entries already built; blocking Appends queued or built, not yet
+  // being written (they end a hold).
   absl::Time checkpoint_due_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Time last_write_end_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  uint64_t last_write_size_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time taken_at_ ABSL_GUARDED_BY(mu_);
+  absl::Duration write_lead_ ABSL_GUARDED_BY(mu_);
+  bool holding_ ABSL_GUARDED_BY(mu_) = false;
+  size_t hold_built_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t urgent_waiting_ ABSL_GUARDED_BY(mu_) = 0;
   absl::CondVar sync_cv_;                 // syncer: pending groups, shutdown
   absl::CondVar publish_cv_;              // publisher: synced groups, shutdown
   mutable absl::CondVar checkpoint_cv_;   // AwaitCheckpoint waiters

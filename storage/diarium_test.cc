@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
+#include "storage/fault_fs.h"
 #include "storage/test_util.h"
 #include "storage/tiles.h"
 #include "storage/verify.h"
@@ -482,30 +484,41 @@ TEST(DiariumTest, CheckpointIntervalUsesInjectedClock) {
 }
 
 // align_writes_to_checkpoints: appends made while the next checkpoint is not
-// yet due wait for it and share one sync; once it is due (an idle log), an
-// append is written at once; a full group and the close end the hold early,
-// and nothing held is lost.
+// yet due wait for it and share one sync; a blocking Append is never held;
+// once the checkpoint is due (an idle log), an append is written at once; a
+// full group ends the hold early, and what follows it joins the checkpoint
+// still pending rather than the one after; closing writes what is held.
 TEST(DiariumTest, AlignedWritesShareOneSyncPerCheckpoint) {
   ScratchDir dir("db");
-  FakeClock clock(absl::FromUnixSeconds(1700000000));
+  const absl::Time t0 = absl::FromUnixSeconds(1700000000);
+  FakeClock clock(t0);
   DiariumOptions o = TestOptions();
   o.clock = &clock;
   o.checkpoint_interval = absl::Seconds(10);
   o.max_group_entries = 8;
   o.align_writes_to_checkpoints = true;
+  auto fs = std::make_shared<testing::FaultFs>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  o.env = env.get();
   std::atomic<int> done{0}, failed{0};
   auto count = [&](absl::StatusOr<uint64_t> r) {
     if (r.ok()) done++;
     else failed++;
   };
+  // Polls (real time) until `n` appends are acknowledged; the hold itself
+  // gives up after one checkpoint interval (10 s) of steady time, later.
+  auto acknowledged = [&](int n) {
+    for (int k = 0; k < 1000 && done.load() < n; ++k) absl::SleepFor(absl::Milliseconds(5));
+    return done.load() == n;
+  };
   {
-    auto d = MustOpen(o, dir.path());  // signs the empty tree: the next checkpoint is due in 10 s
+    auto d = MustOpen(o, dir.path());  // signs the empty tree at t0: the next checkpoint is due at t0 + 10 s
     const uint64_t syncs0 = d->stats().syncs;
     for (int i = 0; i < 5; ++i) d->AppendAsync(Entry(i), {}, count);
     absl::SleepFor(absl::Milliseconds(100));  // the writer re-reads the clock every 20 ms
     EXPECT_EQ(done.load(), 0) << "written before the checkpoint was due";
     EXPECT_EQ(d->stats().syncs, syncs0);
-    clock.Advance(absl::Seconds(10));
+    clock.Set(t0 + absl::Seconds(10));
     absl::StatusOr<SignedCheckpoint> cp = d->AwaitCheckpoint(5, absl::Seconds(10));
     ASSERT_TRUE(cp.ok()) << cp.status();
     EXPECT_EQ(cp->body.size, 5u);
@@ -513,27 +526,56 @@ TEST(DiariumTest, AlignedWritesShareOneSyncPerCheckpoint) {
     EXPECT_EQ(d->stats().syncs, syncs0 + 1) << "five held appends, one sync";
 
     // Due again (idle): written at once, without the clock moving.
-    clock.Advance(absl::Seconds(10));
-    absl::StatusOr<uint64_t> idx = d->Append(Entry(5));
-    ASSERT_TRUE(idx.ok()) << idx.status();
-    EXPECT_EQ(*idx, 5u);
-    ASSERT_TRUE(d->AwaitCheckpoint(6, absl::Seconds(10)).ok());
+    clock.Set(t0 + absl::Seconds(20));
+    d->AppendAsync(Entry(5), {}, count);
+    ASSERT_TRUE(acknowledged(6));
+    ASSERT_TRUE(d->AwaitCheckpoint(6, absl::Seconds(10)).ok());  // signed at t0 + 20 s: next due at t0 + 30 s
 
-    // Not due: a full group (8) ends the hold, a ninth waits.
+    // Not due: a full group (8) ends the hold at once; its write takes 2 s
+    // (t0 + 23 s to 25 s), which becomes the hold's lead ...
+    clock.Set(t0 + absl::Seconds(23));
     const uint64_t syncs1 = d->stats().syncs;
-    for (int i = 6; i < 15; ++i) d->AppendAsync(Entry(i), {}, count);
-    for (int k = 0; k < 1000 && done.load() < 5 + 8; ++k) absl::SleepFor(absl::Milliseconds(5));
-    EXPECT_EQ(done.load(), 5 + 8);
+    fs->hold_sync = true;
+    for (int i = 6; i < 14; ++i) d->AppendAsync(Entry(i), {}, count);
+    ASSERT_TRUE(fs->sync_entered.WaitForNotificationWithTimeout(absl::Seconds(5))) << "the full group was held";
+    clock.Set(t0 + absl::Seconds(25));
+    fs->sync_released.Notify();
+    ASSERT_TRUE(acknowledged(6 + 8));
     EXPECT_EQ(d->stats().syncs, syncs1 + 1);
+    // ... and the next append is held for the checkpoint still pending,
+    // which will cover that group (due at t0 + 30 s): it is written 2 s
+    // before, at t0 + 28 s, not for the one after (t0 + 33 s).
+    d->AppendAsync(Entry(14), {}, count);
     absl::SleepFor(absl::Milliseconds(100));
-    EXPECT_EQ(done.load(), 5 + 8) << "the ninth was written before the checkpoint was due";
-    // Closing with it held writes it.
+    EXPECT_EQ(done.load(), 6 + 8) << "written before the checkpoint was due";
+    clock.Set(t0 + absl::Seconds(28));
+    EXPECT_TRUE(acknowledged(6 + 8 + 1)) << "held past the checkpoint it could join";
+    clock.Set(t0 + absl::Seconds(30));
+    cp = d->AwaitCheckpoint(15, absl::Seconds(10));
+    ASSERT_TRUE(cp.ok()) << cp.status();
+    EXPECT_EQ(cp->body.size, 15u);
+
+    // Held again (next due at t0 + 40 s) ...
+    d->AppendAsync(Entry(15), {}, count);
+    absl::SleepFor(absl::Milliseconds(100));
+    EXPECT_EQ(done.load(), 6 + 8 + 1) << "written before the checkpoint was due";
+    // ... until a blocking Append, which waits only for durability, ends the hold.
+    std::future<absl::StatusOr<uint64_t>> blocking =
+        std::async(std::launch::async, [&] { return d->Append(Entry(16)); });
+    ASSERT_EQ(blocking.wait_for(std::chrono::seconds(5)), std::future_status::ready) << "Append was held";
+    EXPECT_EQ(*blocking.get(), 16u);
+    EXPECT_TRUE(acknowledged(6 + 8 + 2));
+    // Closing with an append held writes it.
+    absl::SleepFor(absl::Milliseconds(50));
+    d->AppendAsync(Entry(17), {}, count);
+    absl::SleepFor(absl::Milliseconds(50));
+    EXPECT_EQ(done.load(), 6 + 8 + 2);
   }
-  EXPECT_EQ(done.load(), 5 + 8 + 1);
+  EXPECT_EQ(done.load(), 6 + 8 + 3);
   EXPECT_EQ(failed.load(), 0);
   auto d = MustOpen(TestOptions(), dir.path());
   ASSERT_NE(d, nullptr);
-  EXPECT_EQ(d->size(), 15u);
+  EXPECT_EQ(d->size(), 18u);
   EXPECT_TRUE(d->Verify().ok());
 }
 

@@ -102,7 +102,9 @@ class Broker {
   // State-changing calls (docs/BROKER.md has the error table). `req` is
   // read only before the call returns (what the entry keeps is copied), so
   // a gRPC handler passes its request without a copy; `done` runs exactly
-  // once, on this thread (refusals) or on the diarium's.
+  // once: on this thread (refusals), the diarium's publisher (a failed
+  // append) or the broker's checkpoint-notifier thread (the answer, once a
+  // checkpoint covers the entry).
   void Request(const Caller& caller, const v1::RequestRequest& req, Done<v1::RequestResponse> done);
   void Decide(const Caller& caller, const v1::DecideRequest& req, Done<v1::DecideResponse> done);
   void Send(const Caller& caller, const v1::SendRequest& req, Done<v1::SendResponse> done);
