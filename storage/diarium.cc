@@ -757,11 +757,11 @@ void Diarium::WriterLoop() {
 
 // align_writes_to_checkpoints: holds the writer (mu_ held, build_mu_ too)
 // so that its write, begun when the hold ends, ends about when the next
-// checkpoint may be signed. That is the pending checkpoint's due time while
-// the last write is not yet covered and ended before it (entries written by
-// then join that checkpoint), otherwise the due time after the checkpoint
-// that covers the last write. The lead is the last hold-to-durable time
-// (build and write). The hold ends early for a blocking Append, a full
+// checkpoint may be signed. While the last write is not yet covered, that is
+// the pending checkpoint's due time if a write begun now can still end
+// before it (its entries join that checkpoint), otherwise the due time after
+// the pending one; once covered, the next due time. The lead is the last
+// hold-to-durable time (build and write). The hold ends early for a blocking Append, a full
 // group (entries or bytes, with what is already built), close or poisoning,
 // and never lasts longer than one checkpoint interval of steady time (a
 // wall clock stepped back cannot stall the log). The injected clock is
@@ -770,16 +770,31 @@ void Diarium::HoldForCheckpoint(size_t built_entries, size_t built_bytes) {
   const auto give_up = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(options_.checkpoint_interval);
   holding_ = true;
   hold_built_ = built_entries;
+  bool targeted = false;
+  uint64_t target_for = 0;
+  absl::Time due;
   while (!stopping_ && poison_.ok() && urgent_waiting_ == 0 &&
          queue_.size() + built_entries < options_.max_group_entries) {
     size_t bytes = built_bytes;
     for (const Request& r : queue_) bytes += r.bytes();
     if (bytes >= options_.max_group_bytes) break;
-    const bool covered = latest_.body.size >= last_write_size_;
-    const absl::Time due = covered || last_write_end_ < checkpoint_due_
-                               ? checkpoint_due_
-                               : last_write_end_ + options_.checkpoint_interval;
-    const absl::Duration wait = due - write_lead_ - clock_->Now();
+    const absl::Time now = clock_->Now();
+    // The target is chosen when the hold begins, and again only if a
+    // checkpoint is signed meanwhile.
+    if (!targeted || latest_.body.size != target_for) {
+      targeted = true;
+      target_for = latest_.body.size;
+      if (latest_.body.size >= last_write_size_) {
+        due = checkpoint_due_;  // the last write is covered: the next signing
+      } else if (last_write_end_ < checkpoint_due_ && checkpoint_due_ - write_lead_ > now) {
+        due = checkpoint_due_;  // the pending signing, in time to join it
+      } else {
+        // The pending signing (at its due time, or once the last write is
+        // acknowledged if that is later) is out of reach: the one after it.
+        due = std::max(last_write_end_, checkpoint_due_) + options_.checkpoint_interval;
+      }
+    }
+    const absl::Duration wait = due - write_lead_ - now;
     const auto left = give_up - std::chrono::steady_clock::now();
     if (wait <= absl::ZeroDuration() || left <= std::chrono::steady_clock::duration::zero()) break;
     work_cv_.WaitWithTimeout(&mu_, std::min({wait, absl::Milliseconds(20), absl::FromChrono(left)}));

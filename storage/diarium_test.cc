@@ -565,17 +565,26 @@ TEST(DiariumTest, AlignedWritesShareOneSyncPerCheckpoint) {
     ASSERT_EQ(blocking.wait_for(std::chrono::seconds(5)), std::future_status::ready) << "Append was held";
     EXPECT_EQ(*blocking.get(), 16u);
     EXPECT_TRUE(acknowledged(6 + 8 + 2));
+    // Another full group, written at t0 + 30 s to 33 s (lead 3 s), before the
+    // checkpoint due at t0 + 40 s signs it ...
+    fs->SetOnSync([&] { clock.Set(t0 + absl::Seconds(33)); });
+    for (int i = 17; i < 25; ++i) d->AppendAsync(Entry(i), {}, count);
+    ASSERT_TRUE(acknowledged(6 + 8 + 2 + 8));
+    fs->SetOnSync(nullptr);
+    // ... but an append at t0 + 38 s can no longer join that checkpoint (a
+    // write begun now would end after it): held for the one after, not
+    // written at once as a group of its own.
+    clock.Set(t0 + absl::Seconds(38));
+    d->AppendAsync(Entry(25), {}, count);
+    absl::SleepFor(absl::Milliseconds(100));
+    EXPECT_EQ(done.load(), 6 + 8 + 2 + 8) << "written although it could not join the pending checkpoint";
     // Closing with an append held writes it.
-    absl::SleepFor(absl::Milliseconds(50));
-    d->AppendAsync(Entry(17), {}, count);
-    absl::SleepFor(absl::Milliseconds(50));
-    EXPECT_EQ(done.load(), 6 + 8 + 2);
   }
-  EXPECT_EQ(done.load(), 6 + 8 + 3);
+  EXPECT_EQ(done.load(), 6 + 8 + 2 + 8 + 1);
   EXPECT_EQ(failed.load(), 0);
   auto d = MustOpen(TestOptions(), dir.path());
   ASSERT_NE(d, nullptr);
-  EXPECT_EQ(d->size(), 18u);
+  EXPECT_EQ(d->size(), 26u);
   EXPECT_TRUE(d->Verify().ok());
 }
 

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,6 +41,12 @@ class FaultFs : public rocksdb::FileSystemWrapper {
   std::atomic<bool> hold_sync{false};
   absl::Notification sync_entered;
   absl::Notification sync_released;
+  // If set, every WAL sync first calls it, on the syncing thread: lets a
+  // test make synced writes take time on a fake clock.
+  void SetOnSync(std::function<void()> f) {
+    std::lock_guard<std::mutex> l(hook_mu_);
+    on_sync_ = std::move(f);
+  }
   // If set (before use), WAL syncs also fail while this file exists: lets a
   // test fail a separate process's syncs (slussd's [testing] config key).
   std::string fail_sync_if_exists;
@@ -124,6 +131,10 @@ class FaultFs : public rocksdb::FileSystemWrapper {
    private:
     template <typename F>
     rocksdb::IOStatus DoSync(F sync) {
+      if (wal_) {
+        std::lock_guard<std::mutex> l(fs_->hook_mu_);
+        if (fs_->on_sync_) fs_->on_sync_();
+      }
       if (wal_ && fs_->hold_sync.exchange(false)) {
         fs_->sync_entered.Notify();
         fs_->sync_released.WaitForNotification();
@@ -183,6 +194,8 @@ class FaultFs : public rocksdb::FileSystemWrapper {
 
   std::mutex mu_;
   std::map<std::string, FileState> files_;
+  std::mutex hook_mu_;
+  std::function<void()> on_sync_;  // guarded by hook_mu_
 };
 
 }  // namespace sluss::storage::testing
