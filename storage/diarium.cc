@@ -761,11 +761,11 @@ void Diarium::WriterLoop() {
 // the pending checkpoint's due time if a write begun now can still end
 // before it (its entries join that checkpoint), otherwise the due time after
 // the pending one; once covered, the next due time. The lead is the last
-// hold-to-durable time (build and write). The hold ends early for a blocking Append, a full
-// group (entries or bytes, with what is already built), close or poisoning,
-// and never lasts longer than one checkpoint interval of steady time (a
-// wall clock stepped back cannot stall the log). The injected clock is
-// re-read at least every 20 ms.
+// hold-to-durable time (build and write). The hold ends early for a
+// blocking Append, a full group (entries or bytes, with what is already
+// built), close or poisoning, and never lasts longer than one checkpoint
+// interval of steady time (a wall clock stepped back cannot stall the log).
+// The injected clock is re-read at least every 20 ms.
 void Diarium::HoldForCheckpoint(size_t built_entries, size_t built_bytes) {
   const auto give_up = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(options_.checkpoint_interval);
   holding_ = true;
