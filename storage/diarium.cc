@@ -744,7 +744,9 @@ void Diarium::WriterLoop() {
     if (!out->groups.empty()) {
       last_write_end_ = clock_->Now();
       last_write_size_ = out->groups.back().after.size();
-      write_lead_ = last_write_end_ - taken_at_;
+      // Clamped: a wall clock stepped during the write must not make the
+      // next hold end at once or last its whole steady-time limit.
+      write_lead_ = std::clamp(last_write_end_ - taken_at_, absl::ZeroDuration(), options_.checkpoint_interval);
       if (status.ok()) {
         stats_.syncs++;
         stats_.sync_time += last_write_took_;
@@ -759,15 +761,18 @@ void Diarium::WriterLoop() {
 // so that its write, begun when the hold ends, ends about when the next
 // checkpoint may be signed. While the last write is not yet covered, that is
 // the pending checkpoint's due time if a write begun now can still end
-// before it (its entries join that checkpoint), otherwise the due time after
-// the pending one; once covered, the next due time. The lead is the last
+// before it (its entries join that checkpoint; then aimed a lead early, as
+// the publisher does not wait for it), otherwise the due time after the
+// pending one; once covered, the next due time. The lead is the last
 // hold-to-durable time (build and write). The hold ends early for a
-// blocking Append, a full group (entries or bytes, with what is already
-// built), close or poisoning, and never lasts longer than one checkpoint
-// interval of steady time (a wall clock stepped back cannot stall the log).
-// The injected clock is re-read at least every 20 ms.
+// blocking Append, a full group (entries, with what is already built; a
+// group full in bytes within 20 ms), close or poisoning, and never lasts
+// longer than one checkpoint interval of steady time (a wall clock stepped
+// back cannot stall the log). The injected clock is re-read at least every
+// 20 ms.
 void Diarium::HoldForCheckpoint(size_t built_entries, size_t built_bytes) {
-  const auto give_up = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(options_.checkpoint_interval);
+  const auto give_up = std::chrono::steady_clock::now() +
+                       absl::ToChronoNanoseconds(std::min(options_.checkpoint_interval, absl::Hours(1)));
   holding_ = true;
   hold_built_ = built_entries;
   bool targeted = false;
@@ -787,7 +792,10 @@ void Diarium::HoldForCheckpoint(size_t built_entries, size_t built_bytes) {
       if (latest_.body.size >= last_write_size_) {
         due = checkpoint_due_;  // the last write is covered: the next signing
       } else if (last_write_end_ < checkpoint_due_ && checkpoint_due_ - write_lead_ > now) {
-        due = checkpoint_due_;  // the pending signing, in time to join it
+        // The pending signing, in time to join it. The publisher does not
+        // wait for this write, so aim a lead early: a write may take up to
+        // twice as long as the last one and still join.
+        due = checkpoint_due_ - write_lead_;
       } else {
         // The pending signing (at its due time, or once the last write is
         // acknowledged if that is later) is out of reach: the one after it.
@@ -1191,6 +1199,7 @@ void Diarium::Poison(const absl::Status& cause) {
   // Requests already queued or pending are failed with this status by the
   // sequencer and the publisher.
   checkpoint_cv_.SignalAll();
+  if (holding_) work_cv_.Signal();  // a held writer fails them at once
 }
 
 void Diarium::MaybeCheckpoint() {
