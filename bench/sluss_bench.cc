@@ -14,11 +14,11 @@
 // of client threads and channels with a message of the size of a Request.
 // Echo and Sluss phases alternate (--slices Sluss phases of --seconds /
 // slices each, between slices + 1 echo phases sharing 2 x --echo-seconds),
-// so that the host's varying share of the CPU moves both sides alike; between
-// phases, untimed, a sync(2) and a 0.3 s pause. The
-// ratio is all Sluss calls per second against the mean of the echo phases;
-// each Sluss phase's ratio against the two echo phases around it, and their
-// median, are printed beside it.
+// so that the host's varying share of the CPU moves both sides alike;
+// between phases, untimed, a sync(2) and a 0.3 s pause. The ratio is all
+// Sluss calls per second against the mean of the echo phases; each Sluss
+// phase's ratio against the two echo phases around it, and their median,
+// are printed beside it.
 //
 // Usage: sluss-bench [--concurrency=32] [--channels=4] [--seconds=30]
 //                    [--echo-seconds=10] [--echo-bytes=N] [--prepared=N]
@@ -629,9 +629,7 @@ int Main(int argc, char** argv) {
   }
   const size_t echo_bytes = f.echo_bytes > 0 ? static_cast<size_t>(f.echo_bytes) : request_bytes;
 
-  // Echo and Sluss phases alternate, E S E S ... E, so that a change in
-  // what the host gives this VM moves both sides of each ratio alike: each
-  // Sluss phase is compared with the mean of the echo phases around it.
+  // E S E S ... E (the file's head says why).
   const int slices = f.slices;
   const auto sluss_slice = std::chrono::milliseconds(1000LL * f.seconds / slices);
   const auto echo_slice = std::chrono::milliseconds(2000LL * f.echo_seconds / (slices + 1));
@@ -678,58 +676,58 @@ int Main(int argc, char** argv) {
   const double median_ratio = sorted_ratios.size() % 2 == 1
                                   ? sorted_ratios[sorted_ratios.size() / 2]
                                   : (sorted_ratios[sorted_ratios.size() / 2 - 1] + sorted_ratios[sorted_ratios.size() / 2]) / 2;
-  PhaseResult sluss_all = Merge(slussen);
-  PhaseResult echo_all_r = Merge(echoes);
-  PhaseResult* const sluss = &sluss_all;
-  const double sluss_cps = cps(sluss_all);
-  const double rts = static_cast<double>(sluss->round_trips) / sluss->seconds;
+  // Each kind's phases together, as one.
+  PhaseResult sluss = Merge(slussen);
+  PhaseResult echo_merged = Merge(echoes);
+  const double sluss_cps = cps(sluss);
+  const double rts = static_cast<double>(sluss.round_trips) / sluss.seconds;
   double echo_cps = 0;
   for (double e : echo_cps_each) echo_cps += e / static_cast<double>(echo_cps_each.size());
   const double ratio = echo_cps > 0 ? sluss_cps / echo_cps : 0;
-  const std::vector<int64_t>& echo_all = echo_all_r.samples["Echo"];
+  const std::vector<int64_t>& echo_all = echo_merged.samples["Echo"];
   const Dist echo_d = Distribution(echo_all);
   double worst_p99 = 0;
   std::vector<int64_t> all_calls;
   const std::vector<std::string> kinds = {"Request", "Decide", "Open", "Acknowledge"};
   std::map<std::string, Dist> dists;
   for (const std::string& k : kinds) {
-    const auto& v = sluss->samples[k];
+    const auto& v = sluss.samples[k];
     dists[k] = Distribution(v);
     worst_p99 = std::max(worst_p99, dists[k].p99_ms);
     all_calls.insert(all_calls.end(), v.begin(), v.end());
   }
-  dists["RoundTrip"] = Distribution(sluss->samples["RoundTrip"]);
+  dists["RoundTrip"] = Distribution(sluss.samples["RoundTrip"]);
   const Dist all_d = Distribution(all_calls);
   const bool tput_met = ratio >= 0.25;
   const bool p99_met = worst_p99 <= 50.0;
   // CPU per call (microseconds): what the ratio tends to when the 2 cores
   // are the limit, whatever share of them other processes take.
   auto per_call_us = [](double cpu, uint64_t calls) { return calls > 0 ? 1e6 * cpu / static_cast<double>(calls) : 0; };
-  const double echo_cpu_us = per_call_us(echo_all_r.cpu_bench + echo_all_r.cpu_slussd, echo_all_r.calls);
-  const double sluss_server_us = per_call_us(sluss->cpu_slussd, sluss->calls);
-  const double sluss_client_us = per_call_us(sluss->cpu_bench, sluss->calls);
+  const double echo_cpu_us = per_call_us(echo_merged.cpu_bench + echo_merged.cpu_slussd, echo_merged.calls);
+  const double sluss_server_us = per_call_us(sluss.cpu_slussd, sluss.calls);
+  const double sluss_client_us = per_call_us(sluss.cpu_bench, sluss.calls);
   const double cpu_ratio = sluss_server_us + sluss_client_us > 0 ? echo_cpu_us / (sluss_server_us + sluss_client_us) : 0;
 
   if (f.json) {
     nlohmann::json j;
     j["concurrency"] = f.concurrency;
     j["channel_pairs"] = f.channels;
-    j["seconds"] = sluss->seconds;
+    j["seconds"] = sluss.seconds;
     j["prepared_per_thread"] = f.prepared;
-    j["prepared_used_up"] = sluss->used_up;
+    j["prepared_used_up"] = sluss.used_up;
     j["align_writes_to_checkpoints"] = f.align_writes != 0;
     j["request_bytes"] = request_bytes;
     j["echo_bytes"] = echo_bytes;
-    j["sluss"] = {{"calls_per_s", sluss_cps}, {"round_trips_per_s", rts}, {"calls", sluss->calls},
-                  {"round_trips", sluss->round_trips}, {"errors", sluss->errors}, {"first_error", sluss->first_error},
-                  {"load_before", sluss->load_before}, {"load_after", sluss->load_after}};
+    j["sluss"] = {{"calls_per_s", sluss_cps}, {"round_trips_per_s", rts}, {"calls", sluss.calls},
+                  {"round_trips", sluss.round_trips}, {"errors", sluss.errors}, {"first_error", sluss.first_error},
+                  {"load_before", sluss.load_before}, {"load_after", sluss.load_after}};
     for (const auto& [k, d] : dists) {
       j["sluss"]["latency_ms"][k] = {{"n", d.n}, {"p50", d.p50_ms}, {"p99", d.p99_ms}, {"max", d.max_ms}};
     }
     j["sluss"]["latency_ms"]["all_calls"] = {{"n", all_d.n}, {"p50", all_d.p50_ms}, {"p99", all_d.p99_ms}};
     j["echo"] = {{"calls_per_s", echo_cps}, {"calls_per_s_each", echo_cps_each},
-                 {"errors", echo_all_r.errors}, {"p50_ms", echo_d.p50_ms}, {"p99_ms", echo_d.p99_ms},
-                 {"load_before", echo_all_r.load_before}, {"load_after", echo_all_r.load_after}};
+                 {"errors", echo_merged.errors}, {"p50_ms", echo_d.p50_ms}, {"p99_ms", echo_d.p99_ms},
+                 {"load_before", echo_merged.load_before}, {"load_after", echo_merged.load_after}};
     j["slices"] = slices;
     j["ratio"] = ratio;
     j["ratio_each_slice"] = ratio_each;
@@ -741,17 +739,17 @@ int Main(int argc, char** argv) {
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("sluss-bench: %d client threads on %d channel pairs, %.1f s; Request message %zu B, echo %zu B\n",
-                f.concurrency, f.channels, sluss->seconds, request_bytes, echo_bytes);
+                f.concurrency, f.channels, sluss.seconds, request_bytes, echo_bytes);
     if (f.prepared > 0) {
       std::printf("clients: Request, Decide and Acknowledge signed and sealed before the timed phase (%d round trips "
                   "per thread%s); Open live\n",
-                  f.prepared, sluss->used_up ? ", used up: the phase ended early" : "");
+                  f.prepared, sluss.used_up ? ", used up: the phase ended early" : "");
     } else {
       std::printf("clients: every call signed and sealed live, on the same cores as slussd\n");
     }
     std::printf("slussd: diarium.align_writes_to_checkpoints = %s\n", f.align_writes != 0 ? "true" : "false");
     std::printf("load average: %.2f before echo, %.2f before sluss, %.2f after sluss, %.2f after echo\n",
-                echo_all_r.load_before, sluss->load_before, sluss->load_after, echo_all_r.load_after);
+                echo_merged.load_before, sluss.load_before, sluss.load_after, echo_merged.load_after);
     std::printf("\n%-34s %10s %9s %9s %9s\n", "what", "n", "p50 ms", "p99 ms", "max ms");
     auto row = [](const std::string& name, const Dist& d) {
       std::printf("%-34s %10zu %9.2f %9.2f %9.2f\n", name.c_str(), d.n, d.p50_ms, d.p99_ms, d.max_ms);
@@ -764,8 +762,8 @@ int Main(int argc, char** argv) {
     row("round trip (incl. client crypto)", dists["RoundTrip"]);
     row("echo ceiling", echo_d);
     std::printf("\nSluss: %.0f calls/s (5 RPCs per round trip), %.1f round trips/s, %lu errors%s%s\n", sluss_cps,
-                rts, static_cast<unsigned long>(sluss->errors), sluss->first_error.empty() ? "" : ", first: ",
-                sluss->first_error.c_str());
+                rts, static_cast<unsigned long>(sluss.errors), sluss.first_error.empty() ? "" : ", first: ",
+                sluss.first_error.c_str());
     std::string each_echo, each_ratio;
     for (double e : echo_cps_each) absl::StrAppend(&each_echo, each_echo.empty() ? "" : ", ", static_cast<int64_t>(e));
     for (double r : ratio_each) {
@@ -787,7 +785,7 @@ int Main(int argc, char** argv) {
   } else {
     std::filesystem::remove_all(data);
   }
-  return sluss->errors > 0 && sluss->round_trips == 0 ? 1 : 0;
+  return sluss.errors > 0 && sluss.round_trips == 0 ? 1 : 0;
 }
 
 }  // namespace

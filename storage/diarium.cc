@@ -664,6 +664,18 @@ std::vector<Diarium::Request> Diarium::TakeQueued(size_t max_entries, size_t max
   return group;
 }
 
+// What of the queue fits beside what `open` already holds, within the
+// group limits (a batch holding nothing takes at least one request,
+// however large); empty if nothing is queued or `open` is full.
+std::vector<Diarium::Request> Diarium::TakeFitting(const OpenBatch& open) {
+  if (queue_.empty() || open.entries >= options_.max_group_entries || open.bytes >= options_.max_group_bytes) {
+    return {};
+  }
+  size_t max_bytes = options_.max_group_bytes - open.bytes;
+  if (open.groups.empty()) max_bytes = std::max(max_bytes, queue_.front().bytes());
+  return TakeQueued(options_.max_group_entries - open.entries, max_bytes);
+}
+
 // The default write path (sync_in_sequencer): two threads share the work
 // of one sequencer. The writer writes each batch with one synced write and
 // hands it to the publisher; while that write runs, the builder builds what
@@ -691,21 +703,11 @@ void Diarium::WriterLoop() {
               return;
             }
           }
-          if (aligned) {
-            // What the builder built during the last write waits too, and
-            // what is queued meanwhile joins it in this write.
-            HoldForCheckpoint(open_->entries, open_->bytes);
-            if (!queue_.empty() && open_->entries < options_.max_group_entries &&
-                open_->bytes < options_.max_group_bytes) {
-              size_t max_bytes = options_.max_group_bytes - open_->bytes;
-              if (open_->groups.empty()) max_bytes = std::max(max_bytes, queue_.front().bytes());
-              group = TakeQueued(options_.max_group_entries - open_->entries, max_bytes);
-            }
-            taken_at_ = clock_->Now();  // the build and the write follow: write_lead_
-          } else {
-            group = TakeQueued(options_.max_group_entries,
-                               std::max(options_.max_group_bytes, queue_.front().bytes()));
-          }
+          // Aligned, what the builder built during the last write waits
+          // too, and what is queued meanwhile joins it in this write.
+          if (aligned) HoldForCheckpoint(open_->entries, open_->bytes);
+          group = TakeFitting(*open_);
+          taken_at_ = clock_->Now();  // the build and the write follow: write_lead_
         }
         if (!group.empty()) BuildGroup(std::move(group), open_.get());
       }
@@ -840,13 +842,7 @@ void Diarium::BuilderLoop() {
     std::vector<Request> group;
     {
       absl::MutexLock l(&mu_);
-      if (queue_.empty() || open_->entries >= options_.max_group_entries ||
-          open_->bytes >= options_.max_group_bytes) {
-        continue;
-      }
-      size_t max_bytes = options_.max_group_bytes - open_->bytes;
-      if (open_->groups.empty()) max_bytes = std::max(max_bytes, queue_.front().bytes());
-      group = TakeQueued(options_.max_group_entries - open_->entries, max_bytes);
+      group = TakeFitting(*open_);
       if (group.empty()) continue;
     }
     const size_t before = open_->groups.size();

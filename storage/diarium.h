@@ -285,6 +285,7 @@ class Diarium {
   bool Aligned() const { return options_.align_writes_to_checkpoints && options_.sync_in_sequencer; }
   std::vector<Request> TakeQueued(size_t max_entries, size_t max_bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<Request> TakeFitting(const OpenBatch& open) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void BuildGroup(std::vector<Request> group, OpenBatch* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(build_mu_);
   void WriteGroup(std::vector<Request> group);

@@ -535,12 +535,10 @@ TEST(DiariumTest, AlignedWritesShareOneSyncPerCheckpoint) {
     // (t0 + 23 s to 25 s), which becomes the hold's lead ...
     clock.Set(t0 + absl::Seconds(23));
     const uint64_t syncs1 = d->stats().syncs;
-    fs->hold_sync = true;
+    fs->SetOnSync([&] { clock.Set(t0 + absl::Seconds(25)); });
     for (int i = 6; i < 14; ++i) d->AppendAsync(Entry(i), {}, count);
-    ASSERT_TRUE(fs->sync_entered.WaitForNotificationWithTimeout(absl::Seconds(5))) << "the full group was held";
-    clock.Set(t0 + absl::Seconds(25));
-    fs->sync_released.Notify();
-    ASSERT_TRUE(acknowledged(6 + 8));
+    ASSERT_TRUE(acknowledged(6 + 8)) << "the full group was held";
+    fs->SetOnSync(nullptr);
     EXPECT_EQ(d->stats().syncs, syncs1 + 1);
     // ... and the next append is held for the checkpoint still pending,
     // which will cover that group (due at t0 + 30 s): it is written two
